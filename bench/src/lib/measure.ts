@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+
+/** Latency percentiles (nearest-rank) of a list of samples in milliseconds. */
+export function percentiles(samples: readonly number[], ps: readonly number[] = [50, 95, 99]): Record<string, number> {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const out: Record<string, number> = {};
+  for (const p of ps) {
+    const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+    out[`p${p}`] = sorted[rank - 1] ?? Number.NaN;
+  }
+  return out;
+}
+
+/** Peak resident set size of a process in MB, from the kernel's high-water mark (VmHWM). */
+export function peakRssMb(pid: number = process.pid): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /^VmHWM:\s+(\d+)\s+kB$/m.exec(status);
+  if (!m?.[1]) throw new Error(`no VmHWM for pid ${pid}`);
+  return Math.round(Number(m[1]) / 1024);
+}
+
+/** Prints one benchmark's figures as an aligned block, easy to paste into a closing note. */
+export function report(title: string, figures: Record<string, string | number>): void {
+  const width = Math.max(...Object.keys(figures).map((k) => k.length));
+  const lines = Object.entries(figures).map(
+    ([k, v]) => `  ${k.padEnd(width)}  ${typeof v === 'number' ? formatNumber(v) : v}`,
+  );
+  process.stdout.write(`\n== ${title}\n${lines.join('\n')}\n`);
+}
+
+function formatNumber(n: number): string {
+  return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2);
+}

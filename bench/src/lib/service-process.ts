@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const POLL_MS = 100;
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export interface ServiceProcess {
+  readonly pid: number;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs a built app (`apps/<name>/dist/main.js`) as its own process, the way it runs in
+ * production, and waits until its `healthPath` answers 200. Benchmarks measure it from outside.
+ */
+export async function startService(
+  name: string,
+  env: Readonly<Record<string, string>>,
+  options: { readonly port: number; readonly healthPath: string; readonly timeoutMs?: number },
+): Promise<ServiceProcess> {
+  const child: ChildProcess = spawn(process.execPath, [path.join(root, 'apps', name, 'dist', 'main.js')], {
+    env: { ...process.env, ...env, PORT: String(options.port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${options.port}`;
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was healthy`);
+    try {
+      const res = await fetch(url + options.healthPath);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} not healthy at ${url}${options.healthPath} in time`);
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  if (child.pid === undefined) throw new Error(`${name} has no pid`);
+  return {
+    pid: child.pid,
+    url,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}

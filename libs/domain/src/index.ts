@@ -1,0 +1,2 @@
+export * from './contracts/envelope.js';
+export * from './contracts/topics.js';

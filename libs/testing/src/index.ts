@@ -1,0 +1,5 @@
+export * from './infra.js';
+export * from './kafka.js';
+export * from './mongo.js';
+export * from './wait.js';
+export * from './service.js';

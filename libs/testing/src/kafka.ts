@@ -1,0 +1,78 @@
+import {
+  createKafka,
+  ensureTopics,
+  type Admin,
+  type Consumer,
+  type Kafka,
+  type KafkaMessage,
+} from '@crm-sync/kafka';
+import { createLogger } from '@crm-sync/runtime';
+import { testInfra, uniqueName } from './infra.js';
+
+/** A Kafka client for tests, logging warnings only. */
+export function testKafka(clientId = uniqueName('test')): Kafka {
+  return createKafka({
+    brokers: testInfra().brokers,
+    clientId,
+    logger: createLogger('test', { level: 'warn', write: (l) => process.stderr.write(l) }),
+  });
+}
+
+/** Creates topics with random names (`<prefix>-<suffix>`) that belong to one test. */
+export async function createTestTopics(
+  admin: Admin,
+  prefixes: readonly string[],
+  partitions = 1,
+): Promise<string[]> {
+  const names = prefixes.map((p) => uniqueName(p));
+  await ensureTopics(
+    admin,
+    names.map((topic) => ({ topic, partitions })),
+  );
+  return names;
+}
+
+export interface CollectedMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly message: KafkaMessage;
+  readonly value: string;
+  readonly key: string | undefined;
+}
+
+export interface Collector {
+  readonly messages: readonly CollectedMessage[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Reads a topic from the beginning with its own group into an array that tests wait on.
+ * `readUncommitted: false` (the default) sees only committed transactional messages.
+ */
+export async function collect(
+  kafka: Kafka,
+  topic: string,
+  options: { readonly readUncommitted?: boolean } = {},
+): Promise<Collector> {
+  const consumer: Consumer = kafka.consumer({
+    groupId: uniqueName('collector'),
+    readUncommitted: options.readUncommitted ?? false,
+    maxWaitTimeInMs: 100,
+  });
+  const messages: CollectedMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: ({ topic: t, partition, message }) => {
+      messages.push({
+        topic: t,
+        partition,
+        message,
+        value: message.value?.toString('utf8') ?? '',
+        key: message.key?.toString('utf8'),
+      });
+      return Promise.resolve();
+    },
+  });
+  return { messages, stop: () => consumer.disconnect() };
+}
