@@ -1,0 +1,250 @@
+import { z } from 'zod';
+import {
+  CrmSystem,
+  HubSpotId,
+  HubSpotProperties,
+  IsoDateTime,
+  SalesforceFields,
+  SalesforceId,
+} from './common.js';
+import { envelopeOf } from './envelope.js';
+import { recordKey, type RecordRef } from './keys.js';
+import { SyncErrorData } from '../errors/sync-error.js';
+
+const commandBase = {
+  /** Unique per command message (the edge generates it); results point back to it. */
+  commandId: z.string().min(1).max(200),
+  /**
+   * Same logical effect → same key (`idempotencyKey`), so redelivery, retries and replays are
+   * recognised by the connector's idempotency store and never applied twice.
+   */
+  idempotencyKey: z.string().min(1).max(300),
+  /** Envelope id of the event or request that caused this command. */
+  causationId: z.string().min(1),
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Salesforce commands
+// ---------------------------------------------------------------------------------------------
+
+/** Create path: PATCH /sobjects/Account/{externalIdField}/{hubspotCompanyId}; never duplicates. */
+export const UpsertSalesforceAccount = z.object({
+  ...commandBase,
+  externalIdField: z.string().min(1),
+  hubspotCompanyId: HubSpotId,
+  fields: SalesforceFields,
+});
+export type UpsertSalesforceAccount = z.infer<typeof UpsertSalesforceAccount>;
+
+export const UpdateSalesforceAccount = z.object({
+  ...commandBase,
+  accountId: SalesforceId,
+  /** The linked company, for the per-link record of what was written (echo detection). */
+  hubspotCompanyId: HubSpotId,
+  fields: SalesforceFields.refine((f) => Object.keys(f).length > 0, 'fields must not be empty'),
+});
+export type UpdateSalesforceAccount = z.infer<typeof UpdateSalesforceAccount>;
+
+/** Link an existing account: set the external-id field to the company id. */
+export const LinkSalesforceAccount = z.object({
+  ...commandBase,
+  accountId: SalesforceId,
+  externalIdField: z.string().min(1),
+  hubspotCompanyId: HubSpotId,
+});
+export type LinkSalesforceAccount = z.infer<typeof LinkSalesforceAccount>;
+
+/** R6: give a private contact the new account (sets Contact.AccountId). */
+export const ReparentSalesforceContact = z.object({
+  ...commandBase,
+  contactId: SalesforceId,
+  accountId: SalesforceId,
+});
+export type ReparentSalesforceContact = z.infer<typeof ReparentSalesforceContact>;
+
+// ---------------------------------------------------------------------------------------------
+// HubSpot commands
+// ---------------------------------------------------------------------------------------------
+
+/** Create path: batch upsert with `idProperty: salesforceaccountid`; never duplicates. */
+export const UpsertHubSpotCompany = z.object({
+  ...commandBase,
+  salesforceAccountId: SalesforceId,
+  properties: HubSpotProperties,
+});
+export type UpsertHubSpotCompany = z.infer<typeof UpsertHubSpotCompany>;
+
+export const UpdateHubSpotCompany = z.object({
+  ...commandBase,
+  companyId: HubSpotId,
+  salesforceAccountId: SalesforceId,
+  properties: HubSpotProperties.refine(
+    (p) => Object.keys(p).length > 0,
+    'properties must not be empty',
+  ),
+});
+export type UpdateHubSpotCompany = z.infer<typeof UpdateHubSpotCompany>;
+
+/** Link an existing company: set `salesforceaccountid`. */
+export const LinkHubSpotCompany = z.object({
+  ...commandBase,
+  companyId: HubSpotId,
+  salesforceAccountId: SalesforceId,
+});
+export type LinkHubSpotCompany = z.infer<typeof LinkHubSpotCompany>;
+
+/** R7: move the company's lifecycle stage forward. */
+export const SetHubSpotCompanyLifecycleStage = z.object({
+  ...commandBase,
+  companyId: HubSpotId,
+  lifecycleStage: z.string().min(1),
+});
+export type SetHubSpotCompanyLifecycleStage = z.infer<typeof SetHubSpotCompanyLifecycleStage>;
+
+// ---------------------------------------------------------------------------------------------
+// Envelopes
+// ---------------------------------------------------------------------------------------------
+
+export const COMMAND_TYPES = {
+  upsertSalesforceAccount: 'salesforce.upsert-account.v1',
+  updateSalesforceAccount: 'salesforce.update-account.v1',
+  linkSalesforceAccount: 'salesforce.link-account.v1',
+  reparentSalesforceContact: 'salesforce.reparent-contact.v1',
+  upsertHubSpotCompany: 'hubspot.upsert-company.v1',
+  updateHubSpotCompany: 'hubspot.update-company.v1',
+  linkHubSpotCompany: 'hubspot.link-company.v1',
+  setHubSpotCompanyLifecycleStage: 'hubspot.set-company-lifecycle-stage.v1',
+} as const;
+export type CommandType = (typeof COMMAND_TYPES)[keyof typeof COMMAND_TYPES];
+
+/** Commands on the Salesforce commands topic. */
+export const SalesforceCommand = z.discriminatedUnion('type', [
+  envelopeOf(COMMAND_TYPES.upsertSalesforceAccount, UpsertSalesforceAccount),
+  envelopeOf(COMMAND_TYPES.updateSalesforceAccount, UpdateSalesforceAccount),
+  envelopeOf(COMMAND_TYPES.linkSalesforceAccount, LinkSalesforceAccount),
+  envelopeOf(COMMAND_TYPES.reparentSalesforceContact, ReparentSalesforceContact),
+]);
+export type SalesforceCommand = z.infer<typeof SalesforceCommand>;
+
+/** Commands on the HubSpot commands topic. */
+export const HubSpotCommand = z.discriminatedUnion('type', [
+  envelopeOf(COMMAND_TYPES.upsertHubSpotCompany, UpsertHubSpotCompany),
+  envelopeOf(COMMAND_TYPES.updateHubSpotCompany, UpdateHubSpotCompany),
+  envelopeOf(COMMAND_TYPES.linkHubSpotCompany, LinkHubSpotCompany),
+  envelopeOf(COMMAND_TYPES.setHubSpotCompanyLifecycleStage, SetHubSpotCompanyLifecycleStage),
+]);
+export type HubSpotCommand = z.infer<typeof HubSpotCommand>;
+
+export type Command = SalesforceCommand | HubSpotCommand;
+
+/**
+ * The record a command is about, which is also its Kafka key: the record it writes when that
+ * exists, else (upserts) the source record, so all commands for one record stay in order.
+ */
+export function commandSubject(command: Command): RecordRef {
+  switch (command.type) {
+    case COMMAND_TYPES.upsertSalesforceAccount:
+      return { system: 'hubspot', object: 'company', recordId: command.payload.hubspotCompanyId };
+    case COMMAND_TYPES.updateSalesforceAccount:
+    case COMMAND_TYPES.linkSalesforceAccount:
+      return { system: 'salesforce', object: 'Account', recordId: command.payload.accountId };
+    case COMMAND_TYPES.reparentSalesforceContact:
+      return { system: 'salesforce', object: 'Contact', recordId: command.payload.contactId };
+    case COMMAND_TYPES.upsertHubSpotCompany:
+      return {
+        system: 'salesforce',
+        object: 'Account',
+        recordId: command.payload.salesforceAccountId,
+      };
+    case COMMAND_TYPES.updateHubSpotCompany:
+    case COMMAND_TYPES.linkHubSpotCompany:
+    case COMMAND_TYPES.setHubSpotCompanyLifecycleStage:
+      return { system: 'hubspot', object: 'company', recordId: command.payload.companyId };
+  }
+}
+
+export function commandKey(command: Command): string {
+  return recordKey(command.connectionId, commandSubject(command));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Idempotency keys
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * `<type>:<subject key>:<digest>` where the digest covers the cause and the effect (canonical
+ * JSON, key order ignored). The cause is part of it on purpose: writing A, then B, then A again
+ * are three effects, and only a redelivery or replay of the *same* cause repeats a key. Creates
+ * pass no cause: a second create of the same record is the same effect whatever caused it.
+ */
+export function idempotencyKey(input: {
+  readonly type: CommandType;
+  readonly connectionId: string;
+  readonly subject: RecordRef;
+  readonly causationId?: string;
+  readonly effect: unknown;
+}): string {
+  const digest = fnv1a64(canonicalJson({ cause: input.causationId ?? null, effect: input.effect }));
+  return `${input.type}:${recordKey(input.connectionId, input.subject)}:${digest}`;
+}
+
+/** JSON with object keys sorted, so equal values always serialise the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** FNV-1a, 64 bit, hex. Not cryptographic: it only has to be stable and well spread. */
+function fnv1a64(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  const prime = 0x100000001b3n;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= BigInt(text.charCodeAt(i));
+    hash = (hash * prime) & 0xffffffffffffffffn;
+  }
+  return hash.toString(16).padStart(16, '0');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+// ---------------------------------------------------------------------------------------------
+
+const resultBase = {
+  commandId: z.string().min(1),
+  idempotencyKey: z.string().min(1),
+  commandType: z.enum(Object.values(COMMAND_TYPES) as [CommandType, ...CommandType[]]),
+  system: CrmSystem,
+  completedAt: IsoDateTime,
+  /** 1 for the first try. */
+  attempt: z.number().int().positive(),
+} as const;
+
+/**
+ * `recordId` is the written record (the new id on creates); `created` is false when an upsert
+ * matched an existing record or the command was a duplicate already applied.
+ */
+export const CommandSucceeded = z.object({
+  ...resultBase,
+  outcome: z.literal('succeeded'),
+  recordId: z.string().min(1),
+  created: z.boolean(),
+});
+export type CommandSucceeded = z.infer<typeof CommandSucceeded>;
+
+/** Final failure (not retriable, or retries exhausted); the sync-rules service records it on the record. */
+export const CommandFailed = z.object({
+  ...resultBase,
+  outcome: z.literal('failed'),
+  error: SyncErrorData,
+});
+export type CommandFailed = z.infer<typeof CommandFailed>;
+
+export const CommandResult = z.discriminatedUnion('type', [
+  envelopeOf('sync.command-succeeded.v1', CommandSucceeded),
+  envelopeOf('sync.command-failed.v1', CommandFailed),
+]);
+export type CommandResult = z.infer<typeof CommandResult>;

@@ -1,0 +1,394 @@
+import { describe, expect, it } from '@jest/globals';
+import { changeEventKey, decodeChangeEvent, parseChangeEvent } from './change-events.js';
+import {
+  COMMAND_TYPES,
+  CommandResult,
+  HubSpotCommand,
+  SalesforceCommand,
+  canonicalJson,
+  commandKey,
+  idempotencyKey,
+} from './commands.js';
+import { ControlMessage, DeadLettered } from './control.js';
+import { DecisionRecorded, SyncDecision } from './decisions.js';
+import { connectionKey, parseRecordKey, recordKey } from './keys.js';
+import { ConnectionSettings, disableCompanySync, enableCompanySync } from './settings.js';
+import { TOPICS, parseTopicName, topicName } from './topics.js';
+import { INVALID_CHANGE_EVENTS } from './not-ok/change-events.js';
+import { VALID_CHANGE_EVENTS } from './ok/change-events.js';
+
+const env = (type: string, payload: unknown, source = 'sync-rules') => ({
+  id: 'm-1',
+  type,
+  connectionId: 'c1',
+  occurredAt: '2025-03-01T10:00:00Z',
+  source,
+  payload,
+});
+
+describe('topic catalogue', () => {
+  it('names every topic with the one grammar, uniquely', () => {
+    const names = Object.values(TOPICS).map((t) => topicName(t.ref));
+    expect(new Set(names).size).toBe(names.length);
+    for (const n of names) expect(parseTopicName(n)).toBeDefined();
+    expect(topicName(TOPICS.deadLetter.ref)).toBe('crm-sync.ops.dead-letter.v1');
+  });
+
+  it('compacts only the account state topic', () => {
+    const compacted = Object.entries(TOPICS).filter(([, t]) => t.cleanupPolicy === 'compact');
+    expect(compacted.map(([id]) => id)).toEqual(['salesforceAccountState']);
+  });
+});
+
+describe('record keys', () => {
+  it('round-trips a key', () => {
+    const key = recordKey('c1', {
+      system: 'salesforce',
+      object: 'Account',
+      recordId: '001000000000001AAA',
+    });
+    expect(key).toBe('c1:salesforce:Account:001000000000001AAA');
+    expect(parseRecordKey(key)).toEqual({
+      connectionId: 'c1',
+      ref: { system: 'salesforce', object: 'Account', recordId: '001000000000001AAA' },
+    });
+  });
+
+  it.each([
+    'c1:hubspot:deal:1',
+    'c1:hubspot:company',
+    ':hubspot:company:1',
+    'c1:hubspot:company:abc',
+  ])('does not parse %s', (key) => {
+    expect(parseRecordKey(key)).toBeUndefined();
+  });
+
+  it.each(['', 'a:b'])('refuses connection id %j', (id) => {
+    expect(() => connectionKey(id)).toThrow(RangeError);
+  });
+});
+
+describe('parseChangeEvent', () => {
+  it.each(VALID_CHANGE_EVENTS)('accepts %s', (_name, input) => {
+    const r = parseChangeEvent(input);
+    expect(r.ok).toBe(true);
+  });
+
+  it.each(INVALID_CHANGE_EVENTS)('refuses %s with a reason', (_name, input, fragment) => {
+    const r = parseChangeEvent(input);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toContain(fragment);
+  });
+
+  it('defaults autoCreated to false', () => {
+    const [, input] = VALID_CHANGE_EVENTS[6] ?? [];
+    const e = structuredClone(input) as { payload: Record<string, unknown> };
+    delete e.payload['autoCreated'];
+    const r = parseChangeEvent(e);
+    expect(r.ok && r.event.payload.kind === 'hubspot_company' && r.event.payload.autoCreated).toBe(
+      false,
+    );
+  });
+
+  it('decodes raw text and reports bad JSON', () => {
+    expect(decodeChangeEvent(JSON.stringify(VALID_CHANGE_EVENTS[0]?.[1])).ok).toBe(true);
+    const r = decodeChangeEvent('{nope');
+    expect(r.ok ? '' : r.reason).toMatch(/^not JSON/);
+  });
+
+  it('keys each kind by its record (associations by the company)', () => {
+    const keys = VALID_CHANGE_EVENTS.map(([, input]) => {
+      const r = parseChangeEvent(input);
+      if (!r.ok) throw new Error(r.reason);
+      return changeEventKey(r.event);
+    });
+    expect(keys).toEqual([
+      'c1:salesforce:Account:001000000000001AAA',
+      'c1:salesforce:Account:001000000000001AAA',
+      'c1:salesforce:Account:001000000000001AAA',
+      'c1:salesforce:Account:001000000000001AAA',
+      'c1:salesforce:Contact:003000000000001',
+      'c1:salesforce:Lead:00Q000000000001AAA',
+      'c1:hubspot:company:123',
+      'c1:hubspot:company:123',
+      'c1:hubspot:contact:123',
+      'c1:hubspot:company:1',
+    ]);
+  });
+});
+
+describe('commands', () => {
+  const base = { commandId: 'cmd-1', idempotencyKey: 'k', causationId: 'evt-1' };
+  const sfId = '001000000000001AAA';
+  const commands: [string, unknown, string][] = [
+    [
+      COMMAND_TYPES.upsertSalesforceAccount,
+      {
+        ...base,
+        externalIdField: 'HubSpot_Company_Id__c',
+        hubspotCompanyId: '7',
+        fields: { Name: 'A' },
+      },
+      'c1:hubspot:company:7',
+    ],
+    [
+      COMMAND_TYPES.updateSalesforceAccount,
+      { ...base, accountId: sfId, hubspotCompanyId: '7', fields: { Name: 'A' } },
+      `c1:salesforce:Account:${sfId}`,
+    ],
+    [
+      COMMAND_TYPES.linkSalesforceAccount,
+      { ...base, accountId: sfId, externalIdField: 'HubSpot_Company_Id__c', hubspotCompanyId: '7' },
+      `c1:salesforce:Account:${sfId}`,
+    ],
+    [
+      COMMAND_TYPES.reparentSalesforceContact,
+      { ...base, contactId: '003000000000001AAA', accountId: sfId },
+      'c1:salesforce:Contact:003000000000001AAA',
+    ],
+    [
+      COMMAND_TYPES.upsertHubSpotCompany,
+      { ...base, salesforceAccountId: sfId, properties: { name: 'A' } },
+      `c1:salesforce:Account:${sfId}`,
+    ],
+    [
+      COMMAND_TYPES.updateHubSpotCompany,
+      { ...base, companyId: '7', salesforceAccountId: sfId, properties: { name: null } },
+      'c1:hubspot:company:7',
+    ],
+    [
+      COMMAND_TYPES.linkHubSpotCompany,
+      { ...base, companyId: '7', salesforceAccountId: sfId },
+      'c1:hubspot:company:7',
+    ],
+    [
+      COMMAND_TYPES.setHubSpotCompanyLifecycleStage,
+      { ...base, companyId: '7', lifecycleStage: 'customer' },
+      'c1:hubspot:company:7',
+    ],
+  ];
+
+  it.each(commands)('parses %s and keys it by its subject', (type, payload, key) => {
+    const schema = type.startsWith('salesforce.') ? SalesforceCommand : HubSpotCommand;
+    const cmd = schema.parse(env(type, payload));
+    expect(commandKey(cmd)).toBe(key);
+  });
+
+  it('refuses an update without fields', () => {
+    const r = SalesforceCommand.safeParse(
+      env(COMMAND_TYPES.updateSalesforceAccount, {
+        ...base,
+        accountId: sfId,
+        hubspotCompanyId: '7',
+        fields: {},
+      }),
+    );
+    expect(r.success).toBe(false);
+  });
+
+  it('gives the same effect and cause the same idempotency key, whatever the key order', () => {
+    const subject = { system: 'salesforce', object: 'Account', recordId: sfId } as const;
+    const a = idempotencyKey({
+      type: COMMAND_TYPES.updateSalesforceAccount,
+      connectionId: 'c1',
+      subject,
+      causationId: 'e1',
+      effect: { Name: 'A', Phone: '1' },
+    });
+    const b = idempotencyKey({
+      type: COMMAND_TYPES.updateSalesforceAccount,
+      connectionId: 'c1',
+      subject,
+      causationId: 'e1',
+      effect: { Phone: '1', Name: 'A' },
+    });
+    const otherCause = idempotencyKey({
+      type: COMMAND_TYPES.updateSalesforceAccount,
+      connectionId: 'c1',
+      subject,
+      causationId: 'e2',
+      effect: { Name: 'A', Phone: '1' },
+    });
+    const otherEffect = idempotencyKey({
+      type: COMMAND_TYPES.updateSalesforceAccount,
+      connectionId: 'c1',
+      subject,
+      causationId: 'e1',
+      effect: { Name: 'B', Phone: '1' },
+    });
+    expect(a).toBe(b);
+    expect(a).toMatch(
+      /^salesforce\.update-account\.v1:c1:salesforce:Account:001000000000001AAA:[0-9a-f]{16}$/,
+    );
+    expect(new Set([a, otherCause, otherEffect]).size).toBe(3);
+  });
+
+  it('canonicalises nested values and drops undefined', () => {
+    expect(canonicalJson({ b: [1, { d: undefined, c: null }], a: 'x' })).toBe(
+      '{"a":"x","b":[1,{"c":null}]}',
+    );
+    expect(canonicalJson(undefined)).toBe('null');
+  });
+
+  it('parses results of both outcomes', () => {
+    const common = {
+      commandId: 'cmd-1',
+      idempotencyKey: 'k',
+      commandType: COMMAND_TYPES.upsertHubSpotCompany,
+      system: 'hubspot',
+      completedAt: '2025-03-01T10:00:00Z',
+      attempt: 1,
+    };
+    expect(
+      CommandResult.safeParse(
+        env(
+          'sync.command-succeeded.v1',
+          { ...common, outcome: 'succeeded', recordId: '7', created: true },
+          'hs-connector',
+        ),
+      ).success,
+    ).toBe(true);
+    expect(
+      CommandResult.safeParse(
+        env(
+          'sync.command-failed.v1',
+          {
+            ...common,
+            outcome: 'failed',
+            error: { code: 'CONFLICT', category: 'duplicate', retriable: false, message: 'x' },
+          },
+          'hs-connector',
+        ),
+      ).success,
+    ).toBe(true);
+    expect(
+      CommandResult.safeParse(
+        env('sync.command-failed.v1', {
+          ...common,
+          outcome: 'failed',
+          error: { code: 'X', category: 'weird', retriable: false, message: 'x' },
+        }),
+      ).success,
+    ).toBe(false);
+  });
+});
+
+describe('settings', () => {
+  it('fills defaults: sync off, Lead, record_only, 200,000', () => {
+    const s = ConnectionSettings.parse({ connectionId: 'c1' });
+    expect(s).toMatchObject({
+      syncCompanies: false,
+      syncEnabledAt: null,
+      defaultSalesforceObjectForNewContacts: 'Lead',
+      inclusionList: null,
+      deletePolicy: 'record_only',
+      massSyncLimit: 200_000,
+      salesforceExternalIdField: 'HubSpot_Company_Id__c',
+      apiBudget: { salesforceDailyShare: 0.5 },
+    });
+  });
+
+  it('refuses sync on without syncEnabledAt', () => {
+    expect(ConnectionSettings.safeParse({ connectionId: 'c1', syncCompanies: true }).success).toBe(
+      false,
+    );
+  });
+
+  it('records syncEnabledAt when turned on, keeps it while on, clears it when off', () => {
+    const off = ConnectionSettings.parse({ connectionId: 'c1' });
+    const on = enableCompanySync(off, '2025-01-01T00:00:00Z');
+    expect(on).toMatchObject({ syncCompanies: true, syncEnabledAt: '2025-01-01T00:00:00Z' });
+    expect(enableCompanySync(on, '2026-01-01T00:00:00Z').syncEnabledAt).toBe(
+      '2025-01-01T00:00:00Z',
+    );
+    expect(disableCompanySync(on)).toMatchObject({ syncCompanies: false, syncEnabledAt: null });
+  });
+
+  it('parses an inclusion list and refuses an empty group', () => {
+    const list = {
+      groups: [
+        {
+          filters: [
+            { property: 'email', operator: 'contains', value: '@' },
+            { property: 'x', operator: 'in', values: ['a'] },
+            { property: 'y', operator: 'has_property' },
+          ],
+        },
+      ],
+    };
+    expect(ConnectionSettings.safeParse({ connectionId: 'c1', inclusionList: list }).success).toBe(
+      true,
+    );
+    expect(
+      ConnectionSettings.safeParse({
+        connectionId: 'c1',
+        inclusionList: { groups: [{ filters: [] }] },
+      }).success,
+    ).toBe(false);
+  });
+});
+
+describe('control, decisions, dead letter', () => {
+  it.each([
+    ['sync.settings-changed.v1', { settings: { connectionId: 'c1' }, changedBy: 'u1' }],
+    ['sync.mappings-changed.v1', { mappings: [], changedBy: 'u1', massSyncJobId: 'j1' }],
+    [
+      'sync.resync-requested.v1',
+      { jobId: 'j1', scope: { kind: 'company', companyId: '7' }, requestedBy: 'u1' },
+    ],
+    ['sync.import-requested.v1', { jobId: 'j1', object: 'Account', requestedBy: 'u1' }],
+    [
+      'sync.replay-requested.v1',
+      { jobId: 'j1', from: '2025-01-01T00:00:00Z', requestedBy: 'u1', reason: 'new mapping' },
+    ],
+    ['sync.mass-sync-requested.v1', { jobId: 'j1', resumeAfter: '99', requestedBy: 'u1' }],
+  ])('parses control message %s', (type, payload) => {
+    expect(ControlMessage.safeParse(env(type, payload, 'settings-api')).success).toBe(true);
+  });
+
+  it('refuses a resync with an unknown scope', () => {
+    expect(
+      ControlMessage.safeParse(
+        env('sync.resync-requested.v1', { jobId: 'j', scope: { kind: 'deal' }, requestedBy: 'u' }),
+      ).success,
+    ).toBe(false);
+  });
+
+  it('parses a decision record and refuses a decision without reasons', () => {
+    const record = {
+      subject: { system: 'hubspot', object: 'company', recordId: '7' },
+      rule: 'company_to_account',
+      decision: { kind: 'skip', reasons: ['NO_ASSOCIATED_CONTACTS'] },
+      causationId: 'e1',
+      decidedAt: '2025-01-01T00:00:00Z',
+    };
+    expect(DecisionRecorded.safeParse(env('sync.decision-recorded.v1', record)).success).toBe(true);
+    expect(SyncDecision.safeParse({ kind: 'skip', reasons: [] }).success).toBe(false);
+    expect(
+      SyncDecision.safeParse({
+        kind: 'conflict',
+        target: 'hubspot',
+        step: 'domain',
+        candidates: ['1'],
+        reasons: ['POSSIBLE_DUPLICATE'],
+      }).success,
+    ).toBe(false);
+  });
+
+  it('parses a dead letter', () => {
+    const dl = {
+      originalTopic: 't',
+      partition: 0,
+      offset: '42',
+      key: null,
+      value: '{',
+      reason: 'not JSON',
+      consumerGroup: 'g',
+      failedAt: '2025-01-01T00:00:00Z',
+    };
+    expect(DeadLettered.safeParse(env('ops.dead-lettered.v1', dl)).success).toBe(true);
+    expect(DeadLettered.safeParse(env('ops.dead-lettered.v1', { ...dl, offset: -1 })).success).toBe(
+      false,
+    );
+  });
+});
