@@ -62,8 +62,6 @@ export async function createService(
 }
 
 function appOptions(options: CreateServiceOptions): NestApplicationOptions {
-  // Nest declares its option bags as classes; a literal is what its own docs pass.
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
   return { logger: new NestLoggerAdapter(options.ctx.logger), rawBody: options.rawBody ?? false };
 }
 

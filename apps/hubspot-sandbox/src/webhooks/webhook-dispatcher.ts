@@ -1,0 +1,288 @@
+import type { Clock } from '../clock.port.js';
+import { SINGULAR, type ObjectType } from '../model/object-types.js';
+import { ASSOCIATION_TYPES } from '../store/association-index.js';
+import type { ChangeEvent, ChangeListener } from '../store/crm-store.js';
+import { signatureV1, signatureV3 } from './signature.js';
+
+export type SubscriptionKind =
+  'creation' | 'deletion' | 'propertyChange' | 'restore' | 'associationChange';
+
+export interface Subscription {
+  readonly id: number;
+  /** e.g. 'company.creation', 'contact.propertyChange' */
+  readonly subscriptionType: string;
+  /** Required for propertyChange: the one property it follows. */
+  readonly propertyName?: string;
+  readonly active: boolean;
+}
+
+export interface WebhookSettings {
+  targetUrl: string | undefined;
+  paused: boolean;
+  /** Attempts per batch, first included; HubSpot tries up to 10 times over 24 hours. */
+  maxAttempts: number;
+  /** Backoff before attempt n+1 is retryBaseMs * 2^(n-1). */
+  retryBaseMs: number;
+  /** How long events gather before a batch is sent. */
+  batchWindowMs: number;
+  timeoutMs: number;
+  /** Also send the legacy v1 `X-HubSpot-Signature`. */
+  signV1: boolean;
+}
+
+/** One webhook event exactly as HubSpot posts it (a batch is a JSON array of these). */
+export type WebhookEvent = Record<string, string | number | boolean> & {
+  eventId: number;
+  attemptNumber: number;
+  objectId: number;
+};
+
+export interface DeliveryRecord {
+  readonly at: number;
+  readonly attempt: number;
+  readonly events: number;
+  readonly status: number | 'error';
+}
+
+const MAX_BATCH = 100;
+
+/**
+ * Turns store changes into HubSpot webhook events for the active subscriptions and posts them,
+ * signed, in batches of up to 100 to the target URL. One batch is in flight at a time, so events
+ * of one object arrive in order; a failed batch is retried with backoff, then dropped.
+ */
+export class WebhookDispatcher implements ChangeListener {
+  readonly settings: WebhookSettings;
+  private subscriptions: Subscription[] = [];
+  private nextSubscriptionId = 1;
+  private nextEventId = 1;
+  private queue: WebhookEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  private closed = false;
+  private readonly abort = new AbortController();
+  readonly deliveries: DeliveryRecord[] = [];
+  dropped = 0;
+  /** Fault injection: the next batch is delivered twice / in reverse order. */
+  private duplicateNext = 0;
+  private reverseNext = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly app: {
+      readonly portalId: number;
+      readonly appId: number;
+      readonly clientSecret: string;
+    },
+    settings: Partial<WebhookSettings> = {},
+  ) {
+    this.settings = {
+      targetUrl: undefined,
+      paused: false,
+      maxAttempts: 5,
+      retryBaseMs: 1000,
+      batchWindowMs: 20,
+      timeoutMs: 5000,
+      signV1: false,
+      ...settings,
+    };
+  }
+
+  listSubscriptions(): readonly Subscription[] {
+    return this.subscriptions;
+  }
+
+  subscribe(subscriptionType: string, propertyName?: string, active = true): Subscription {
+    const sub: Subscription = {
+      id: this.nextSubscriptionId++,
+      subscriptionType,
+      active,
+      ...(propertyName === undefined ? {} : { propertyName }),
+    };
+    this.subscriptions.push(sub);
+    return sub;
+  }
+
+  unsubscribe(id: number): boolean {
+    const before = this.subscriptions.length;
+    this.subscriptions = this.subscriptions.filter((s) => s.id !== id);
+    return this.subscriptions.length !== before;
+  }
+
+  reset(): void {
+    this.subscriptions = [];
+    this.queue = [];
+    this.deliveries.length = 0;
+    this.dropped = 0;
+    this.duplicateNext = 0;
+    this.reverseNext = 0;
+    this.settings.paused = false;
+  }
+
+  injectDuplicate(batches = 1): void {
+    this.duplicateNext += batches;
+  }
+
+  injectOutOfOrder(batches = 1): void {
+    this.reverseNext += batches;
+  }
+
+  pending(): number {
+    return this.queue.length;
+  }
+
+  setPaused(paused: boolean): void {
+    this.settings.paused = paused;
+    if (!paused) this.schedule();
+  }
+
+  wants(kind: SubscriptionKind, type: ObjectType): boolean {
+    if (this.settings.targetUrl === undefined) return false;
+    const wanted = `${SINGULAR[type]}.${kind}`;
+    return this.subscriptions.some((s) => s.active && s.subscriptionType === wanted);
+  }
+
+  emit(change: ChangeEvent): void {
+    const type = change.kind === 'associationChange' ? change.fromType : change.type;
+    const wanted = `${SINGULAR[type]}.${change.kind}`;
+    for (const sub of this.subscriptions) {
+      if (!sub.active || sub.subscriptionType !== wanted) continue;
+      if (change.kind === 'propertyChange' && sub.propertyName !== change.propertyName) continue;
+      this.queue.push(this.toEvent(sub, change));
+    }
+    this.schedule();
+  }
+
+  /** Waits for the in-flight batch; used at shutdown and by tests. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.abort.abort();
+    await this.inFlight?.catch(() => undefined);
+  }
+
+  private toEvent(sub: Subscription, change: ChangeEvent): WebhookEvent {
+    const base = {
+      eventId: this.nextEventId++,
+      subscriptionId: sub.id,
+      portalId: this.app.portalId,
+      appId: this.app.appId,
+      occurredAt: change.at,
+      subscriptionType: sub.subscriptionType,
+      attemptNumber: 0,
+      changeSource: change.source.changeSource,
+      ...(change.source.sourceId === undefined ? {} : { sourceId: change.source.sourceId }),
+    };
+    switch (change.kind) {
+      case 'propertyChange':
+        return {
+          ...base,
+          objectId: Number(change.id),
+          propertyName: change.propertyName,
+          propertyValue: change.value,
+        };
+      case 'associationChange':
+        return {
+          ...base,
+          objectId: Number(change.fromId),
+          associationType:
+            `${SINGULAR[change.fromType]}_TO_${SINGULAR[change.toType]}`.toUpperCase(),
+          fromObjectId: Number(change.fromId),
+          toObjectId: Number(change.toId),
+          associationTypeId: change.typeId,
+          associationRemoved: change.removed,
+          isPrimaryAssociation: ASSOCIATION_TYPES[change.typeId]?.label === 'Primary',
+        };
+      case 'creation':
+        return { ...base, objectId: Number(change.id), changeFlag: 'CREATED' };
+      case 'deletion':
+        return { ...base, objectId: Number(change.id), changeFlag: 'DELETED' };
+      case 'restore':
+        return { ...base, objectId: Number(change.id), changeFlag: 'RESTORED' };
+    }
+  }
+
+  private schedule(): void {
+    if (
+      this.closed ||
+      this.settings.paused ||
+      this.timer !== undefined ||
+      this.inFlight !== undefined ||
+      this.queue.length === 0
+    )
+      return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.inFlight = this.deliverNext().finally(() => {
+        this.inFlight = undefined;
+        this.schedule();
+      });
+    }, this.settings.batchWindowMs);
+  }
+
+  private async deliverNext(): Promise<void> {
+    let batch = this.queue.splice(0, MAX_BATCH);
+    if (this.reverseNext > 0) {
+      this.reverseNext--;
+      batch = batch.reverse();
+    }
+    const copies = this.duplicateNext > 0 ? 2 : 1;
+    if (copies === 2) this.duplicateNext--;
+    for (let copy = 0; copy < copies; copy++) {
+      for (let attempt = 0; attempt < this.settings.maxAttempts; attempt++) {
+        if (this.closed) return;
+        if (attempt > 0) await this.sleep(this.settings.retryBaseMs * 2 ** (attempt - 1));
+        const events = batch.map((e) => ({ ...e, attemptNumber: attempt }));
+        if (await this.post(events, attempt)) break;
+        if (attempt === this.settings.maxAttempts - 1) this.dropped += batch.length;
+      }
+    }
+  }
+
+  private async post(events: readonly WebhookEvent[], attempt: number): Promise<boolean> {
+    const url = this.settings.targetUrl;
+    if (url === undefined) return true;
+    const body = JSON.stringify(events);
+    const timestamp = this.clock.now();
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      'User-Agent':
+        'HubSpot Connect 2.0 (http://dev.hubspot.com/) (namespace: webhooks-nio-http-client) - WebhooksExecutorDaemon-executor',
+      'X-HubSpot-Signature-v3': signatureV3(this.app.clientSecret, 'POST', url, body, timestamp),
+      'X-HubSpot-Request-Timestamp': String(timestamp),
+    };
+    if (this.settings.signV1) {
+      headers['X-HubSpot-Signature'] = signatureV1(this.app.clientSecret, body);
+      headers['X-HubSpot-Signature-Version'] = 'v1';
+    }
+    let status: number | 'error';
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.settings.timeoutMs)]),
+      });
+      status = res.status;
+      await res.arrayBuffer();
+    } catch {
+      status = 'error';
+    }
+    this.deliveries.push({ at: timestamp, attempt, events: events.length, status });
+    return typeof status === 'number' && status >= 200 && status < 300;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.abort.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
+}
