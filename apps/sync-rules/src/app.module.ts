@@ -1,9 +1,48 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { ServiceContextModule, type ServiceContext } from '@crm-sync/runtime';
+import type { SyncRulesConfig } from './config.js';
+import { systemClock } from './deciding/ports.js';
+import { MongoSyncStore } from './store/mongo.sync-store.js';
+import { SyncRulesEngine } from './sync-rules.service.js';
+
+/** Starts the engine once Nest is up; the context stops it first on shutdown. */
+class EngineLifecycle implements OnApplicationBootstrap {
+  constructor(
+    private readonly engine: SyncRulesEngine,
+    private readonly store: MongoSyncStore,
+  ) {}
+  async onApplicationBootstrap(): Promise<void> {
+    await this.store.ensureIndexes();
+    await this.engine.start();
+  }
+}
 
 @Module({})
 export class AppModule {
-  static register(ctx: ServiceContext): DynamicModule {
-    return { module: AppModule, imports: [ServiceContextModule.register(ctx)] };
+  static register(ctx: ServiceContext, config: SyncRulesConfig): DynamicModule {
+    const store = new MongoSyncStore(ctx.db);
+    const engine = new SyncRulesEngine({
+      kafka: ctx.kafka,
+      store,
+      clock: systemClock,
+      logger: ctx.logger,
+      own: {
+        salesforceClientName: config.SALESFORCE_CLIENT_NAME,
+        hubspotAppId: config.HUBSPOT_APP_ID,
+      },
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      groupPrefix: config.SYNC_RULES_GROUP,
+    });
+    // Registered after the admin and database: closed before them.
+    ctx.onClose('sync-rules-engine', () => engine.stop());
+    return {
+      module: AppModule,
+      imports: [ServiceContextModule.register(ctx)],
+      providers: [
+        { provide: SyncRulesEngine, useValue: engine },
+        { provide: MongoSyncStore, useValue: store },
+        { provide: EngineLifecycle, useFactory: () => new EngineLifecycle(engine, store) },
+      ],
+    };
   }
 }

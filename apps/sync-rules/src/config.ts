@@ -15,6 +15,18 @@ export const SyncRulesConfig = z.object({
   ...kafkaEnv,
   ...mongoEnv,
   LOG_LEVEL: logLevel,
+  /** Consumer group prefix: instances with the same value split the work. */
+  SYNC_RULES_GROUP: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/)
+    .default('sync-rules'),
+  /** The `Sforce-Call-Options` client name our Salesforce writes carry (echo detection). */
+  SALESFORCE_CLIENT_NAME: z.string().min(1).default('crm-sync'),
+  /** The HubSpot app id our HubSpot writes carry as `sourceId` (echo detection). */
+  HUBSPOT_APP_ID: z
+    .string()
+    .regex(/^[0-9]+$/)
+    .default('1000001'),
 });
 export type SyncRulesConfig = z.output<typeof SyncRulesConfig>;
 

@@ -9,7 +9,7 @@ export function startSyncRules(config: SyncRulesConfig): Promise<RunningService>
     service: SERVICE,
     config,
     logger: createLogger(SERVICE, { level: config.LOG_LEVEL }),
-    appModule: (ctx) => AppModule.register(ctx),
+    appModule: (ctx) => AppModule.register(ctx, config),
   });
 }
 

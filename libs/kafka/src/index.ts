@@ -1,5 +1,6 @@
 export * from './client.js';
 export * from './topics.js';
+export * from './transactional-pipeline.js';
 export {
   CompressionTypes,
   type Admin,

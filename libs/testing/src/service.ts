@@ -11,6 +11,7 @@ export function testServiceConfig() {
     KAFKA_BROKERS: infra.brokers,
     MONGO_URL: infra.mongoUrl,
     MONGO_DB: uniqueName('svc').replace(/-/g, '_'),
+    KAFKA_TOPIC_PREFIX: uniqueName('t'),
   };
 }
 

@@ -33,9 +33,7 @@ describe('MongoDB-protocol server', () => {
   });
 
   it('yields exactly one document from 20 concurrent findOneAndUpdate upserts', async () => {
-    const markers = t.db.collection<{ key: string; claimedBy: number }>(
-      'pending_creates',
-    );
+    const markers = t.db.collection<{ key: string; claimedBy: number }>('pending_creates');
     await markers.createIndex({ key: 1 }, { unique: true }, {});
 
     // Concurrent upserts on one key may race to insert; the unique index turns the loser's

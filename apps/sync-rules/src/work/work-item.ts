@@ -1,0 +1,51 @@
+import { ChangeEvent, CommandResult, HubSpotId, SalesforceId } from '@crm-sync/domain';
+import { z } from 'zod';
+
+/**
+ * The sync subject: what one partition of the work topic owns. A linked pair and an unlinked
+ * account are owned by the account (`account:<Id>`); an unlinked company by itself
+ * (`company:<id>`). When a company gets linked its subject moves to the account; items still
+ * addressed to the old subject are forwarded (see the decider).
+ */
+export type Subject =
+  | { readonly kind: 'account'; readonly accountId: string }
+  | { readonly kind: 'company'; readonly companyId: string };
+
+export function subjectKey(connectionId: string, subject: Subject): string {
+  return subject.kind === 'account'
+    ? `${connectionId}:account:${subject.accountId}`
+    : `${connectionId}:company:${subject.companyId}`;
+}
+
+const SubjectSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('account'), accountId: SalesforceId }),
+  z.object({ kind: z.literal('company'), companyId: HubSpotId }),
+]);
+
+/** Why the subject must be looked at again. */
+export const WorkCause = z.discriminatedUnion('kind', [
+  /** A Salesforce account, HubSpot company or association change. */
+  z.object({ kind: z.literal('change'), event: ChangeEvent }),
+  /** A connector's outcome of one of our commands. */
+  z.object({ kind: z.literal('result'), result: CommandResult }),
+  /** A contact of this company changed (R6 and R7 inputs): re-evaluate the company. */
+  z.object({
+    kind: z.literal('contact'),
+    companyId: HubSpotId,
+    contactId: HubSpotId,
+    causationId: z.string().min(1),
+    changedAt: z.iso.datetime({ offset: true }),
+  }),
+]);
+export type WorkCause = z.infer<typeof WorkCause>;
+
+export const WorkItem = z.object({
+  /** Deterministic (source message id + subject), so a re-routed duplicate is recognisable. */
+  id: z.string().min(1),
+  connectionId: z.string().min(1),
+  subject: SubjectSchema,
+  cause: WorkCause,
+  /** How many times the item was forwarded to a new subject (bounded). */
+  hops: z.number().int().nonnegative().default(0),
+});
+export type WorkItem = z.infer<typeof WorkItem>;

@@ -1,0 +1,203 @@
+import {
+  changeEventKey,
+  type ChangeEvent,
+  type CommandResult,
+  type ConnectionSettings,
+  type DecisionRecorded,
+  type FieldMapping,
+  type HubSpotCommand,
+  type SalesforceCommand,
+} from '@crm-sync/domain';
+import type { Kafka, Producer } from '@crm-sync/kafka';
+import { createLogger } from '@crm-sync/runtime';
+import {
+  collect,
+  createTestDatabase,
+  testKafka,
+  uniqueName,
+  waitFor,
+  type Collector,
+  type TestDatabase,
+} from '@crm-sync/testing';
+import { systemClock } from '../src/deciding/ports.js';
+import { MongoSyncStore } from '../src/store/mongo.sync-store.js';
+import { SyncRulesEngine } from '../src/sync-rules.service.js';
+import { syncRulesTopics, type SyncRulesTopics } from '../src/topics.js';
+
+export const OWN = { salesforceClientName: 'crm-sync', hubspotAppId: '1000001' };
+
+export interface HarnessOptions {
+  readonly instances?: number;
+  readonly topicPrefix?: string;
+  readonly beforeDecideCommit?: (ctx: {
+    readonly topic: string;
+    readonly partition: number;
+  }) => void;
+}
+
+/**
+ * sync-rules on the real broker and database: its own topic prefix, consumer groups and
+ * database per harness, collectors on every output topic, and helpers to feed it like the
+ * connectors and the settings API do.
+ */
+export class Harness {
+  private producer!: Producer;
+  private collectors: Collector[] = [];
+  readonly engines: SyncRulesEngine[] = [];
+  salesforceCommands!: Collector;
+  hubspotCommands!: Collector;
+  decisions!: Collector;
+  deadLetters!: Collector;
+  uncommittedHubspotCommands!: Collector;
+
+  private constructor(
+    readonly kafka: Kafka,
+    readonly db: TestDatabase,
+    readonly store: MongoSyncStore,
+    readonly topics: SyncRulesTopics,
+    readonly connectionId: string,
+    private readonly prefix: string,
+  ) {}
+
+  static async start(options: HarnessOptions = {}): Promise<Harness> {
+    const kafka = testKafka();
+    const db = await createTestDatabase('syncrules');
+    const store = new MongoSyncStore(db.db);
+    await store.ensureIndexes();
+    const prefix = options.topicPrefix ?? uniqueName('t');
+    const h = new Harness(kafka, db, store, syncRulesTopics(prefix), uniqueName('conn'), prefix);
+    const groupPrefix = uniqueName('sr');
+    for (let i = 0; i < (options.instances ?? 1); i++) {
+      const engine = new SyncRulesEngine({
+        kafka,
+        store,
+        clock: systemClock,
+        logger: createLogger('sync-rules-test', {
+          level: 'warn',
+          write: (l) => process.stderr.write(l),
+        }),
+        own: OWN,
+        topicPrefix: prefix,
+        groupPrefix,
+        ...(options.beforeDecideCommit ? { beforeDecideCommit: options.beforeDecideCommit } : {}),
+      });
+      await engine.start();
+      h.engines.push(engine);
+    }
+    h.producer = kafka.producer();
+    await h.producer.connect();
+    h.salesforceCommands = await h.track(h.topics.salesforceCommands);
+    h.hubspotCommands = await h.track(h.topics.hubspotCommands);
+    h.decisions = await h.track(h.topics.syncDecisions);
+    h.deadLetters = await h.track(h.topics.deadLetter);
+    h.uncommittedHubspotCommands = await h.track(h.topics.hubspotCommands, true);
+    return h;
+  }
+
+  private async track(topic: string, readUncommitted = false): Promise<Collector> {
+    const c = await collect(this.kafka, topic, { readUncommitted });
+    this.collectors.push(c);
+    return c;
+  }
+
+  get topicPrefix(): string {
+    return this.prefix;
+  }
+
+  async configure(settings: ConnectionSettings, mappings: readonly FieldMapping[]): Promise<void> {
+    const base = {
+      connectionId: this.connectionId,
+      occurredAt: new Date().toISOString(),
+      source: 'settings-api',
+    };
+    await this.producer.send({
+      topic: this.topics.syncControl,
+      messages: [
+        {
+          key: this.connectionId,
+          value: JSON.stringify({
+            ...base,
+            id: uniqueName('s'),
+            type: 'sync.settings-changed.v1',
+            payload: { settings, changedBy: 'test' },
+          }),
+        },
+        {
+          key: this.connectionId,
+          value: JSON.stringify({
+            ...base,
+            id: uniqueName('m'),
+            type: 'sync.mappings-changed.v1',
+            payload: { mappings, changedBy: 'test' },
+          }),
+        },
+      ],
+    });
+    await waitFor(
+      async () => {
+        const c = await this.store.getConnection(this.connectionId);
+        return (
+          c !== undefined &&
+          c.settings.syncCompanies === settings.syncCompanies &&
+          c.mappings.length === mappings.length
+        );
+      },
+      { description: 'settings applied' },
+    );
+  }
+
+  async send(...events: ChangeEvent[]): Promise<void> {
+    for (const e of events) {
+      const topic = e.type.startsWith('salesforce')
+        ? this.topics.salesforceChanges
+        : this.topics.hubspotChanges;
+      await this.producer.send({
+        topic,
+        messages: [{ key: changeEventKey(e), value: JSON.stringify(e) }],
+      });
+    }
+  }
+
+  async sendResult(result: CommandResult, key: string): Promise<void> {
+    await this.producer.send({
+      topic: this.topics.commandResults,
+      messages: [{ key, value: JSON.stringify(result) }],
+    });
+  }
+
+  async sendRaw(topic: string, key: string, value: string): Promise<void> {
+    await this.producer.send({ topic, messages: [{ key, value }] });
+  }
+
+  hubspot(): HubSpotCommand[] {
+    return this.hubspotCommands.messages.map((m) => JSON.parse(m.value) as HubSpotCommand);
+  }
+
+  salesforce(): SalesforceCommand[] {
+    return this.salesforceCommands.messages.map((m) => JSON.parse(m.value) as SalesforceCommand);
+  }
+
+  decided(recordId: string): DecisionRecorded['payload'][] {
+    return this.decisions.messages
+      .map((m) => (JSON.parse(m.value) as DecisionRecorded).payload)
+      .filter((d) => d.subject.recordId === recordId);
+  }
+
+  /** Waits for a decision of `rule` on the record and returns it. */
+  async decision(
+    recordId: string,
+    rule: string,
+    predicate: (d: DecisionRecorded['payload']) => boolean = () => true,
+  ) {
+    return waitFor(() => this.decided(recordId).find((d) => d.rule === rule && predicate(d)), {
+      description: `a ${rule} decision on ${recordId}`,
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.collectors) await c.stop();
+    for (const e of this.engines) await e.stop();
+    await this.producer.disconnect();
+    await this.db.dispose();
+  }
+}

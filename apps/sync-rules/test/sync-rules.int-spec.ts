@@ -1,0 +1,552 @@
+/**
+ * sync-rules end to end on the real broker and database: change events in, commands and
+ * decisions out, as the connectors and the settings API would see them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { commandKey, type HubSpotCommand, type SalesforceCommand } from '@crm-sync/domain';
+import { waitFor } from '@crm-sync/testing';
+import {
+  accountChanged,
+  AFTER,
+  associated,
+  BEFORE,
+  companyChanged,
+  contactChanged,
+  hsId,
+  mappings,
+  salesforceContactChanged,
+  settings,
+  sfId,
+  succeeded,
+} from './fixtures.js';
+import { Harness, OWN } from './harness.js';
+
+let h: Harness;
+let c: string;
+
+beforeAll(async () => {
+  h = await Harness.start();
+  c = h.connectionId;
+  await h.configure(settings(c), mappings);
+});
+
+afterAll(async () => {
+  await h.stop();
+});
+
+type CompanyUpsert = Extract<HubSpotCommand, { type: 'hubspot.upsert-company.v1' }>;
+const upsertsFor = (accountId: string) =>
+  h
+    .hubspot()
+    .filter(
+      (x): x is CompanyUpsert =>
+        x.type === 'hubspot.upsert-company.v1' && x.payload.salesforceAccountId === accountId,
+    );
+const commandsAbout = (id: string) =>
+  [...h.hubspot(), ...h.salesforce()].filter((x) => JSON.stringify(x.payload).includes(id));
+
+describe('R1–R3: company sync toggle and syncEnabledAt', () => {
+  it('turns a new account into exactly one create-company command, with mapped values', async () => {
+    const accountId = sfId('001');
+    await h.send(
+      accountChanged(c, {
+        recordId: accountId,
+        fields: { Name: 'Globex', Website: 'https://www.globex.example/x', Phone: '+1 555' },
+      }),
+    );
+    const [upsert] = await waitFor(() =>
+      upsertsFor(accountId).length > 0 ? upsertsFor(accountId) : undefined,
+    );
+    expect(upsert?.payload).toMatchObject({
+      salesforceAccountId: accountId,
+      properties: { name: 'Globex', domain: 'globex.example', phone: '+1 555' },
+    });
+    expect((await h.decision(accountId, 'account_sync')).decision).toEqual({
+      kind: 'create',
+      target: 'hubspot',
+      reasons: ['NEW_ACCOUNT_AFTER_SYNC_ENABLED'],
+    });
+  });
+
+  it('ignores an account created before sync was enabled until it changes after', async () => {
+    const accountId = sfId('001');
+    const old = accountChanged(c, {
+      recordId: accountId,
+      changeType: 'updated',
+      createdDate: BEFORE,
+      changedAt: BEFORE,
+      fields: { Name: 'Old Co' },
+    });
+    const changed = accountChanged(c, {
+      recordId: accountId,
+      changeType: 'updated',
+      createdDate: BEFORE,
+      changedAt: AFTER(5),
+      fields: { Name: 'Old Co 2' },
+    });
+    await h.send(old);
+    const skipped = await h.decision(accountId, 'account_sync');
+    expect(skipped.decision).toEqual({ kind: 'skip', reasons: ['CREATED_BEFORE_SYNC_ENABLED'] });
+    await h.send(changed);
+    await waitFor(() => upsertsFor(accountId).length > 0);
+    // Same subject, same partition, in order: the first event produced nothing.
+    expect(upsertsFor(accountId).map((u) => u.payload.causationId)).toEqual([changed.id]);
+    expect(upsertsFor(accountId)[0]?.payload.properties['name']).toBe('Old Co 2');
+  });
+
+  it('emits nothing while sync is off, and records why', async () => {
+    const off = await Harness.start();
+    try {
+      await off.configure(
+        settings(off.connectionId, { syncCompanies: false, syncEnabledAt: null }),
+        mappings,
+      );
+      const accountId = sfId('001');
+      await off.send(accountChanged(off.connectionId, { recordId: accountId }));
+      expect((await off.decision(accountId, 'account_sync')).decision).toEqual({
+        kind: 'skip',
+        reasons: ['SYNC_DISABLED'],
+      });
+      // Turn it on, change the account again: only that second change creates.
+      await off.configure(settings(off.connectionId), mappings);
+      const later = accountChanged(off.connectionId, {
+        recordId: accountId,
+        changeType: 'updated',
+        changedAt: AFTER(9),
+      });
+      await off.send(later);
+      const creates = await waitFor(() => {
+        const u = off.hubspot().filter((x) => x.type === 'hubspot.upsert-company.v1');
+        return u.length > 0 ? u : undefined;
+      });
+      expect(creates.map((x) => x.payload.causationId)).toEqual([later.id]);
+    } finally {
+      await off.stop();
+    }
+  });
+});
+
+describe('R4: dedupe before creating a company', () => {
+  async function seedCompany(properties: Record<string, string>) {
+    const companyId = hsId();
+    await h.send(companyChanged(c, { recordId: companyId, properties }));
+    await h.decision(companyId, 'company_to_account');
+    return companyId;
+  }
+
+  it('links by salesforceaccountid, then by website domain, then by shared contacts', async () => {
+    const byId = sfId('001');
+    const byDomain = sfId('001');
+    const byContacts = sfId('001');
+    // A company naming the account id is routed to (and owned by) that account's subject.
+    const companyById = hsId();
+    await h.send(
+      companyChanged(c, {
+        recordId: companyById,
+        properties: { name: 'Initech', salesforceaccountid: byId },
+      }),
+    );
+    await h.decision(companyById, 'company_sync');
+    const companyByDomain = await seedCompany({ name: 'Hooli', domain: 'hooli.example' });
+    const companyByContacts = await seedCompany({ name: 'Umbrella' });
+    const sfContact = sfId('003');
+    const hsContact = hsId();
+    await h.send(
+      salesforceContactChanged(c, {
+        recordId: sfContact,
+        fields: { LastName: 'Ng', AccountId: byContacts },
+      }),
+      contactChanged(c, { recordId: hsContact, properties: { salesforcecontactid: sfContact } }),
+      associated(c, companyByContacts, hsContact),
+    );
+    await h.decision(companyByContacts, 'lifecycle', (d) => d.causationId !== '');
+    await waitFor(
+      async () =>
+        (await h.store.salesforceContactsOfAccount(c, byContacts)).length === 1 &&
+        (await h.store.hubSpotContactsSyncingWith(c, [sfContact])).length === 1 &&
+        (await h.store.contactsOfCompany(c, companyByContacts)).length === 1,
+    );
+
+    await h.send(
+      accountChanged(c, { recordId: byId, fields: { Name: 'Initech' } }),
+      accountChanged(c, {
+        recordId: byDomain,
+        fields: { Name: 'Hooli Inc', Website: 'http://www.Hooli.example/about' },
+      }),
+      accountChanged(c, { recordId: byContacts, fields: { Name: 'Umbrella Corp' } }),
+    );
+    const steps = await Promise.all(
+      [byId, byDomain, byContacts].map((id) => h.decision(id, 'dedupe')),
+    );
+    expect(steps.map((s) => s.decision)).toEqual([
+      {
+        kind: 'link',
+        target: 'hubspot',
+        recordId: companyById,
+        step: 'account_id',
+        reasons: ['DEDUPE_BY_ACCOUNT_ID'],
+      },
+      {
+        kind: 'link',
+        target: 'hubspot',
+        recordId: companyByDomain,
+        step: 'domain',
+        reasons: ['DEDUPE_BY_DOMAIN'],
+      },
+      {
+        kind: 'link',
+        target: 'hubspot',
+        recordId: companyByContacts,
+        step: 'shared_contacts',
+        reasons: ['DEDUPE_BY_SHARED_CONTACTS'],
+      },
+    ]);
+    await waitFor(
+      () =>
+        h
+          .salesforce()
+          .filter(
+            (x) =>
+              x.type === 'salesforce.link-account.v1' &&
+              [byId, byDomain, byContacts].includes(x.payload.accountId),
+          ).length === 3,
+    );
+    for (const id of [byId, byDomain, byContacts]) expect(upsertsFor(id)).toEqual([]);
+    expect((await h.store.linkByAccount(c, byDomain))?.companyId).toBe(companyByDomain);
+  });
+
+  it('creates nothing when two companies match, and records POSSIBLE_DUPLICATE naming both', async () => {
+    const a = await seedCompany({ name: 'Dup A', domain: 'dup.example' });
+    const b = await seedCompany({ name: 'Dup B', domain: 'www.dup.example' });
+    const accountId = sfId('001');
+    await h.send(
+      accountChanged(c, { recordId: accountId, fields: { Name: 'Dup', Website: 'dup.example' } }),
+    );
+    const d = await h.decision(accountId, 'dedupe');
+    expect(d.decision).toMatchObject({
+      kind: 'conflict',
+      step: 'domain',
+      reasons: ['POSSIBLE_DUPLICATE', 'DEDUPE_BY_DOMAIN'],
+    });
+    expect(d.decision.kind === 'conflict' ? [...d.decision.candidates].sort() : []).toEqual(
+      [a, b].sort(),
+    );
+    const [error] = await waitFor(async () => {
+      const e = await h.store.errorsFor(c, accountId);
+      return e.length > 0 ? e : undefined;
+    });
+    expect(error).toMatchObject({ code: 'POSSIBLE_DUPLICATE', category: 'duplicate' });
+    expect(error?.message).toContain(a);
+    expect(commandsAbout(accountId)).toEqual([]);
+  });
+});
+
+describe('R6: company → account creation', () => {
+  it('gives no account to a company whose contacts all sync with leads, and says why', async () => {
+    const companyId = hsId();
+    const contact = hsId();
+    await h.send(
+      contactChanged(c, {
+        recordId: contact,
+        properties: { salesforceleadid: sfId('00Q'), lifecyclestage: 'lead' },
+      }),
+    );
+    await h.send(
+      companyChanged(c, { recordId: companyId, properties: { name: 'Leads Only' } }),
+      associated(c, companyId, contact),
+    );
+    const d = await h.decision(companyId, 'company_to_account', (x) =>
+      x.decision.reasons.includes('ALL_CONTACTS_SYNC_WITH_LEADS'),
+    );
+    expect(d.decision).toEqual({ kind: 'skip', reasons: ['ALL_CONTACTS_SYNC_WITH_LEADS'] });
+    expect(
+      h
+        .salesforce()
+        .filter(
+          (x) =>
+            x.type === 'salesforce.upsert-account.v1' && x.payload.hubspotCompanyId === companyId,
+        ),
+    ).toEqual([]);
+    const history = await h.store.decisionsFor(c, companyId);
+    expect(history.map((x) => x.rule)).toContain('company_to_account');
+  });
+
+  it('creates the account for a contact syncing with a private Salesforce contact, then re-parents it', async () => {
+    const companyId = hsId();
+    const contact = hsId();
+    const privateContact = sfId('003');
+    await h.send(
+      salesforceContactChanged(c, {
+        recordId: privateContact,
+        fields: { LastName: 'Solo', AccountId: null },
+      }),
+    );
+    await waitFor(
+      async () => (await h.store.getSalesforceContacts(c, [privateContact])).length === 1,
+    );
+    await h.send(
+      contactChanged(c, { recordId: contact, properties: { salesforcecontactid: privateContact } }),
+    );
+    await waitFor(async () => (await h.store.getHubSpotContacts(c, [contact])).length === 1);
+    await h.send(
+      companyChanged(c, {
+        recordId: companyId,
+        properties: { name: 'Solo Ltd', domain: 'solo.example' },
+      }),
+      associated(c, companyId, contact),
+    );
+
+    const upsert = await waitFor(() =>
+      h
+        .salesforce()
+        .find(
+          (x): x is Extract<SalesforceCommand, { type: 'salesforce.upsert-account.v1' }> =>
+            x.type === 'salesforce.upsert-account.v1' && x.payload.hubspotCompanyId === companyId,
+        ),
+    );
+    expect(upsert.payload).toMatchObject({
+      externalIdField: 'HubSpot_Company_Id__c',
+      fields: { Name: 'Solo Ltd', Website: 'solo.example' },
+    });
+    const decision = await h.decision(
+      companyId,
+      'company_to_account',
+      (x) => x.decision.kind === 'create',
+    );
+    expect(decision.decision).toMatchObject({
+      kind: 'create',
+      target: 'salesforce',
+      reasons: expect.arrayContaining(['CONTACT_SYNCS_WITH_PRIVATE_CONTACT']) as unknown,
+    });
+
+    const newAccount = sfId('001');
+    await h.sendResult(succeeded(upsert, newAccount), commandKey(upsert));
+    const reparent = await waitFor(() =>
+      h
+        .salesforce()
+        .find(
+          (x) =>
+            x.type === 'salesforce.reparent-contact.v1' && x.payload.contactId === privateContact,
+        ),
+    );
+    expect(reparent.payload).toMatchObject({ contactId: privateContact, accountId: newAccount });
+    expect((await h.store.linkByAccount(c, newAccount))?.companyId).toBe(companyId);
+  });
+});
+
+describe('R7: lifecycle roll-up', () => {
+  it('moves the company forward to its furthest contact stage, never back', async () => {
+    const companyId = hsId();
+    const [lead, customer] = [hsId(), hsId()];
+    await h.send(
+      contactChanged(c, {
+        recordId: lead,
+        properties: { lifecyclestage: 'lead', salesforceleadid: sfId('00Q') },
+      }),
+      contactChanged(c, {
+        recordId: customer,
+        properties: { lifecyclestage: 'customer', salesforceleadid: sfId('00Q') },
+      }),
+    );
+    await waitFor(async () => (await h.store.getHubSpotContacts(c, [lead, customer])).length === 2);
+    await h.send(
+      companyChanged(c, {
+        recordId: companyId,
+        properties: { name: 'Stages', lifecyclestage: 'subscriber' },
+      }),
+      associated(c, companyId, lead),
+      associated(c, companyId, customer),
+    );
+    const stageCommands = () =>
+      h
+        .hubspot()
+        .filter(
+          (x): x is Extract<HubSpotCommand, { type: 'hubspot.set-company-lifecycle-stage.v1' }> =>
+            x.type === 'hubspot.set-company-lifecycle-stage.v1' &&
+            x.payload.companyId === companyId,
+        );
+    await waitFor(() => stageCommands().some((x) => x.payload.lifecycleStage === 'customer'));
+
+    // The customer contact drops back to lead: the company does not move backward.
+    const back = contactChanged(c, {
+      recordId: customer,
+      properties: { lifecyclestage: 'lead' },
+      changedAt: AFTER(20),
+    });
+    await h.send(back);
+    const d = await h.decision(companyId, 'lifecycle', (x) => x.causationId === back.id);
+    expect(d.decision).toEqual({ kind: 'skip', reasons: ['LIFECYCLE_NOT_FORWARD'] });
+    // One association at a time: lead, then customer; never back to lead.
+    expect(stageCommands().map((x) => x.payload.lifecycleStage)).toEqual(['lead', 'customer']);
+  });
+});
+
+describe('R9 on a linked pair, echoes and edit storms', () => {
+  async function linkedPair() {
+    const accountId = sfId('001');
+    const companyId = hsId();
+    await h.send(
+      companyChanged(c, {
+        recordId: companyId,
+        properties: { name: 'Pair', salesforceaccountid: accountId },
+      }),
+    );
+    await h.decision(companyId, 'company_sync');
+    await h.send(
+      accountChanged(c, { recordId: accountId, fields: { Name: 'Pair', Description: 'from sf' } }),
+    );
+    await h.decision(accountId, 'dedupe');
+    await waitFor(async () => (await h.store.linkByAccount(c, accountId)) !== undefined);
+    return { accountId, companyId };
+  }
+  const updatesOf = (companyId: string) =>
+    h
+      .hubspot()
+      .filter(
+        (x): x is Extract<HubSpotCommand, { type: 'hubspot.update-company.v1' }> =>
+          x.type === 'hubspot.update-company.v1' && x.payload.companyId === companyId,
+      );
+
+  it('writes a Salesforce change to HubSpot and suppresses its echo', async () => {
+    const { accountId, companyId } = await linkedPair();
+    const change = accountChanged(c, {
+      recordId: accountId,
+      changeType: 'updated',
+      fields: { Name: 'Pair Renamed' },
+      changedAt: AFTER(30),
+    });
+    await h.send(change);
+    const update = await waitFor(() =>
+      updatesOf(companyId).find((u) => u.payload.causationId === change.id),
+    );
+    expect(update.payload.properties).toEqual({ name: 'Pair Renamed' });
+
+    // HubSpot reports our own write back: no command, an echo decision.
+    const echo = companyChanged(c, {
+      recordId: companyId,
+      changeType: 'updated',
+      properties: { name: 'Pair Renamed' },
+      changedAt: AFTER(31),
+      changeSource: 'INTEGRATION',
+      sourceId: OWN.hubspotAppId,
+    });
+    await h.send(echo);
+    const d = await h.decision(companyId, 'echo', (x) => x.causationId === echo.id);
+    expect(d.decision).toEqual({ kind: 'skip', reasons: ['ECHO_OF_OWN_WRITE'] });
+    expect(h.salesforce().filter((x) => x.payload.causationId === echo.id)).toEqual([]);
+  });
+
+  it('lets a HubSpot edit through while the Salesforce field is blank, and not once it is set', async () => {
+    const { accountId, companyId } = await linkedPair();
+    const phone = companyChanged(c, {
+      recordId: companyId,
+      changeType: 'updated',
+      properties: { phone: '+44 20' },
+      changedAt: AFTER(40),
+    });
+    await h.send(phone);
+    const write = await waitFor(() =>
+      h
+        .salesforce()
+        .find(
+          (x) => x.type === 'salesforce.update-account.v1' && x.payload.causationId === phone.id,
+        ),
+    );
+    expect(
+      write.type === 'salesforce.update-account.v1' ? write.payload.fields : undefined,
+    ).toEqual({ Phone: '+44 20' });
+
+    await h.send(
+      accountChanged(c, {
+        recordId: accountId,
+        changeType: 'updated',
+        fields: { Phone: '+1 212' },
+        changedAt: AFTER(41),
+      }),
+    );
+    await waitFor(() =>
+      updatesOf(companyId).some((u) => u.payload.properties['phone'] === '+1 212'),
+    );
+    const again = companyChanged(c, {
+      recordId: companyId,
+      changeType: 'updated',
+      properties: { phone: '+44 99' },
+      changedAt: AFTER(42),
+    });
+    await h.send(again);
+    // prefer_salesforce_unless_blank: the Salesforce value wins and is written back to HubSpot.
+    const restore = await waitFor(() =>
+      updatesOf(companyId).find((u) => u.payload.causationId === again.id),
+    );
+    expect(restore.payload.properties).toEqual({ phone: '+1 212' });
+    expect(h.salesforce().filter((x) => x.payload.causationId === again.id)).toEqual([]);
+  });
+
+  it('settles an edit storm: every echo is recognised and produces nothing', async () => {
+    const { accountId, companyId } = await linkedPair();
+    const names = ['Storm 1', 'Storm 2', 'Storm 3', 'Storm 4', 'Storm 5'];
+    const changes = names.map((n, i) =>
+      accountChanged(c, {
+        recordId: accountId,
+        changeType: 'updated',
+        fields: { Name: n },
+        changedAt: AFTER(50 + i),
+      }),
+    );
+    await h.send(...changes);
+    await waitFor(
+      () =>
+        updatesOf(companyId).filter((u) => changes.some((ch) => ch.id === u.payload.causationId))
+          .length === names.length,
+    );
+    // HubSpot echoes each of our writes, in order, marked as ours.
+    const echoes = names.map((n, i) =>
+      companyChanged(c, {
+        recordId: companyId,
+        changeType: 'updated',
+        properties: { name: n },
+        changedAt: AFTER(60 + i),
+        changeSource: 'INTEGRATION',
+        sourceId: OWN.hubspotAppId,
+      }),
+    );
+    await h.send(...echoes);
+    await Promise.all(
+      echoes.map((e) => h.decision(companyId, 'echo', (x) => x.causationId === e.id)),
+    );
+    expect(
+      h.salesforce().filter((x) => echoes.some((e) => e.id === x.payload.causationId)),
+    ).toEqual([]);
+    // Every name write was consumed by its echo (the link's own first write of Description stays pending).
+    expect(Object.keys((await h.store.linkByAccount(c, accountId))?.ledger.hubspot ?? {})).toEqual([
+      'description',
+    ]);
+  });
+});
+
+describe('bad input', () => {
+  it('sends a malformed event to the dead letter with its reason and keeps the partition going', async () => {
+    const accountId = sfId('001');
+    const key = `${c}:salesforce:Account:${accountId}`;
+    await h.sendRaw(h.topics.salesforceChanges, key, '{"not": "an event"');
+    await h.sendRaw(
+      h.topics.salesforceChanges,
+      key,
+      JSON.stringify({ id: 'x', type: 'salesforce.account-changed.v1' }),
+    );
+    await h.send(accountChanged(c, { recordId: accountId }));
+    await waitFor(() => upsertsFor(accountId).length === 1);
+    const letters = h.deadLetters.messages
+      .map(
+        (m) =>
+          JSON.parse(m.value) as {
+            payload: { key: string; reason: string; originalTopic: string };
+          },
+      )
+      .filter((l) => l.payload.key === key);
+    expect(letters).toHaveLength(2);
+    expect(letters[0]?.payload.reason).toMatch(/not JSON/);
+    expect(letters[1]?.payload.reason).toMatch(/connectionId|payload/);
+    expect(letters[0]?.payload.originalTopic).toBe(h.topics.salesforceChanges);
+  });
+});
