@@ -57,6 +57,7 @@ export class Harness {
     readonly topics: SyncRulesTopics,
     readonly connectionId: string,
     private readonly prefix: string,
+    readonly groupPrefix: string,
   ) {}
 
   static async start(options: HarnessOptions = {}): Promise<Harness> {
@@ -65,8 +66,16 @@ export class Harness {
     const store = new MongoSyncStore(db.db);
     await store.ensureIndexes();
     const prefix = options.topicPrefix ?? uniqueName('t');
-    const h = new Harness(kafka, db, store, syncRulesTopics(prefix), uniqueName('conn'), prefix);
     const groupPrefix = uniqueName('sr');
+    const h = new Harness(
+      kafka,
+      db,
+      store,
+      syncRulesTopics(prefix),
+      uniqueName('conn'),
+      prefix,
+      groupPrefix,
+    );
     for (let i = 0; i < (options.instances ?? 1); i++) {
       const engine = new SyncRulesEngine({
         kafka,
@@ -167,6 +176,12 @@ export class Harness {
 
   async sendRaw(topic: string, key: string, value: string): Promise<void> {
     await this.producer.send({ topic, messages: [{ key, value }] });
+  }
+
+  uncommittedHubspot(): HubSpotCommand[] {
+    return this.uncommittedHubspotCommands.messages.map(
+      (m) => JSON.parse(m.value) as HubSpotCommand,
+    );
   }
 
   hubspot(): HubSpotCommand[] {
