@@ -18,6 +18,7 @@ import type { Logger } from '@crm-sync/runtime';
 import { Decider } from './deciding/decider.js';
 import type { Clock } from './deciding/ports.js';
 import { Router } from './routing/router.js';
+import { CachedConnections } from './store/cached-connections.js';
 import type { SyncStore } from './store/sync-store.port.js';
 import { syncRulesTopicSpecs, syncRulesTopics, type SyncRulesTopics } from './topics.js';
 import { subjectKey, WorkItem } from './work/work-item.js';
@@ -50,6 +51,7 @@ export class SyncRulesEngine {
   readonly topics: SyncRulesTopics;
   private readonly router: Router;
   private readonly decider: Decider;
+  private readonly connections: CachedConnections;
   private route: TransactionalPipeline | undefined;
   private decide: TransactionalPipeline | undefined;
   private control: Consumer | undefined;
@@ -57,7 +59,13 @@ export class SyncRulesEngine {
   constructor(private readonly options: SyncRulesOptions) {
     this.topics = syncRulesTopics(options.topicPrefix);
     this.router = new Router(options.store, this.topics);
-    this.decider = new Decider({ store: options.store, clock: options.clock, own: options.own });
+    this.connections = new CachedConnections(options.store);
+    this.decider = new Decider({
+      store: options.store,
+      connections: this.connections,
+      clock: options.clock,
+      own: options.own,
+    });
   }
 
   async start(): Promise<void> {
@@ -139,84 +147,82 @@ export class SyncRulesEngine {
       }
       await store.putConnection({ settings: current.settings, mappings: msg.payload.mappings });
     }
+    // After the write: a read racing with it cannot cache the old value for long (TTL).
+    this.connections.invalidate(msg.connectionId);
   }
 
   private async routeBatch(messages: readonly InboundMessage[]): Promise<OutboundMessage[]> {
-    const out: OutboundMessage[] = [];
-    for (const m of messages) {
+    return inKeyOrder(messages, async (m) => {
       const outcome = await this.router.route(m);
       if (outcome.kind === 'dead-letter') {
-        out.push(this.deadLetter(m, outcome.reason, `${this.options.groupPrefix}-route`));
-        continue;
+        return [this.deadLetter(m, outcome.reason, `${this.options.groupPrefix}-route`)];
       }
-      for (const item of outcome.items) {
-        out.push({
-          topic: this.topics.work,
-          key: subjectKey(item.connectionId, item.subject),
-          value: JSON.stringify(item),
-        });
-      }
-    }
-    return out;
+      return outcome.items.map((item) => ({
+        topic: this.topics.work,
+        key: subjectKey(item.connectionId, item.subject),
+        value: JSON.stringify(item),
+      }));
+    });
   }
 
   private async decideBatch(messages: readonly InboundMessage[]): Promise<OutboundMessage[]> {
+    return inKeyOrder(messages, (m) => this.decideOne(m));
+  }
+
+  private async decideOne(m: InboundMessage): Promise<OutboundMessage[]> {
     const out: OutboundMessage[] = [];
-    for (const m of messages) {
-      const parsed = WorkItem.safeParse(m.value === null ? null : safeJson(m.value));
-      if (!parsed.success) {
-        out.push(
-          this.deadLetter(
-            m,
-            `not a work item: ${parsed.error.message}`,
-            `${this.options.groupPrefix}-decide`,
-          ),
-        );
-        continue;
-      }
-      const fx = await this.decider.process(parsed.data);
-      for (const cmd of fx.salesforceCommands) {
+    const parsed = WorkItem.safeParse(m.value === null ? null : safeJson(m.value));
+    if (!parsed.success) {
+      return [
+        this.deadLetter(
+          m,
+          `not a work item: ${parsed.error.message}`,
+          `${this.options.groupPrefix}-decide`,
+        ),
+      ];
+    }
+    const fx = await this.decider.process(parsed.data);
+    for (const cmd of fx.salesforceCommands) {
+      out.push({
+        topic: this.topics.salesforceCommands,
+        key: commandKey(cmd),
+        value: JSON.stringify(cmd),
+      });
+    }
+    for (const cmd of fx.hubspotCommands) {
+      out.push({
+        topic: this.topics.hubspotCommands,
+        key: commandKey(cmd),
+        value: JSON.stringify(cmd),
+      });
+    }
+    for (const fwd of fx.forwards) {
+      out.push({
+        topic: this.topics.work,
+        key: subjectKey(fwd.connectionId, fwd.subject),
+        value: JSON.stringify(fwd),
+      });
+    }
+    if (fx.decisions.length > 0) {
+      const ids = fx.decisions.map((_, i) => `${parsed.data.id}~d${i}`);
+      await this.options.store.appendDecisions(
+        parsed.data.connectionId,
+        fx.decisions.map((d, i) => ({ ...d, id: ids[i] ?? '' })),
+      );
+      for (const [i, d] of fx.decisions.entries()) {
+        const envelope: DecisionRecorded = {
+          id: ids[i] ?? '',
+          type: 'sync.decision-recorded.v1',
+          connectionId: parsed.data.connectionId,
+          occurredAt: d.decidedAt,
+          source: 'sync-rules',
+          payload: d,
+        };
         out.push({
-          topic: this.topics.salesforceCommands,
-          key: commandKey(cmd),
-          value: JSON.stringify(cmd),
+          topic: this.topics.syncDecisions,
+          key: recordKey(parsed.data.connectionId, d.subject),
+          value: JSON.stringify(envelope),
         });
-      }
-      for (const cmd of fx.hubspotCommands) {
-        out.push({
-          topic: this.topics.hubspotCommands,
-          key: commandKey(cmd),
-          value: JSON.stringify(cmd),
-        });
-      }
-      for (const fwd of fx.forwards) {
-        out.push({
-          topic: this.topics.work,
-          key: subjectKey(fwd.connectionId, fwd.subject),
-          value: JSON.stringify(fwd),
-        });
-      }
-      if (fx.decisions.length > 0) {
-        const ids = fx.decisions.map((_, i) => `${parsed.data.id}~d${i}`);
-        await this.options.store.appendDecisions(
-          parsed.data.connectionId,
-          fx.decisions.map((d, i) => ({ ...d, id: ids[i] ?? '' })),
-        );
-        for (const [i, d] of fx.decisions.entries()) {
-          const envelope: DecisionRecorded = {
-            id: ids[i] ?? '',
-            type: 'sync.decision-recorded.v1',
-            connectionId: parsed.data.connectionId,
-            occurredAt: d.decidedAt,
-            source: 'sync-rules',
-            payload: d,
-          };
-          out.push({
-            topic: this.topics.syncDecisions,
-            key: recordKey(parsed.data.connectionId, d.subject),
-            value: JSON.stringify(envelope),
-          });
-        }
       }
     }
     return out;
@@ -253,6 +259,37 @@ export class SyncRulesEngine {
       value: JSON.stringify(envelope),
     };
   }
+}
+
+/** Messages handled at once within a batch: different keys overlap their database round trips. */
+const KEY_CONCURRENCY = 16;
+
+/**
+ * Runs `handle` for every message, one key at a time in offset order (everything about one
+ * subject or record stays sequential) and up to KEY_CONCURRENCY keys at once, and returns the
+ * outputs in the messages' order.
+ */
+async function inKeyOrder<T>(
+  messages: readonly InboundMessage[],
+  handle: (m: InboundMessage) => Promise<T[]>,
+): Promise<T[]> {
+  const byKey = new Map<string, number[]>();
+  messages.forEach((m, i) => {
+    const key = m.key ?? `#${i}`;
+    byKey.set(key, [...(byKey.get(key) ?? []), i]);
+  });
+  const results: T[][] = new Array<T[]>(messages.length);
+  const queues = [...byKey.values()];
+  const worker = async () => {
+    for (let q = queues.shift(); q !== undefined; q = queues.shift()) {
+      for (const i of q) {
+        const m = messages[i];
+        if (m !== undefined) results[i] = await handle(m);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(KEY_CONCURRENCY, queues.length) }, worker));
+  return results.flat();
 }
 
 function safeJson(raw: string): unknown {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Consumer, IHeaders, Kafka, Message, Producer } from 'kafkajs';
 import type { KafkaLogger } from './client.js';
 
@@ -43,11 +42,13 @@ export interface TransactionalPipelineOptions {
   readonly topics: readonly string[];
   readonly handle: BatchHandler;
   readonly logger: KafkaLogger;
-  /** Per-instance transactional id prefix; a random suffix keeps instances apart. */
+  /** Transactional id prefix (default: the group id); the input topic-partition is appended. */
   readonly transactionalIdPrefix?: string;
   readonly fromBeginning?: boolean;
   /** Upper bound of one fetch per partition (bytes): bounds memory and batch latency. */
   readonly maxBytesPerPartition?: number;
+  /** Partitions processed at once, each with its own transaction (default 4). */
+  readonly partitionsConsumedConcurrently?: number;
   /**
    * Fault injection for tests: runs after the outputs and offsets are sent and before the commit.
    * A throw here is a crash between producing and committing.
@@ -61,25 +62,20 @@ export interface TransactionalPipelineOptions {
  * leaves no visible output and the batch is simply processed again. Side effects outside Kafka
  * (database writes) done by the handler must therefore be idempotent.
  *
- * Batches of different partitions are processed one after another (kafkajs default), so the one
- * transactional producer never has two transactions open.
+ * One transactional producer per input partition, with a transactional id derived from the
+ * group, topic and partition (the classic EOS pattern for clients without KIP-447): when a
+ * partition moves to another instance, the new owner's producer fences the old one, so a
+ * zombie cannot commit. It also lets partitions commit concurrently: with one shared producer,
+ * each transaction waits for the previous commit's markers (CONCURRENT_TRANSACTIONS).
  */
 export class TransactionalPipeline {
   private consumer: Consumer | undefined;
-  private producer: Producer | undefined;
-  private readonly instanceId = randomBytes(6).toString('hex');
+  private readonly producers = new Map<string, Promise<Producer>>();
 
   constructor(private readonly options: TransactionalPipelineOptions) {}
 
   async start(): Promise<void> {
     const { kafka, groupId } = this.options;
-    const producer = kafka.producer({
-      transactionalId: `${this.options.transactionalIdPrefix ?? groupId}-${this.instanceId}`,
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
-    await producer.connect();
-    this.producer = producer;
     const consumer = kafka.consumer({
       groupId,
       readUncommitted: false,
@@ -94,6 +90,7 @@ export class TransactionalPipeline {
     }
     await consumer.run({
       autoCommit: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
       eachBatchAutoResolve: false,
       eachBatch: async (payload) => {
         const { batch } = payload;
@@ -112,6 +109,7 @@ export class TransactionalPipeline {
           partition: batch.partition,
           heartbeat: () => payload.heartbeat(),
         });
+        const producer = await this.producerFor(batch.topic, batch.partition);
         const txn = await producer.transaction();
         try {
           const byTopic = new Map<string, Message[]>();
@@ -147,6 +145,8 @@ export class TransactionalPipeline {
           await txn.abort().catch((abortError: unknown) => {
             this.options.logger.error('transaction abort failed', { groupId, error: abortError });
           });
+          // The producer may be fenced (the partition moved and back): start the next try afresh.
+          await this.dropProducer(batch.topic, batch.partition);
           throw e;
         }
         // Move the fetch position on; the offsets themselves were committed by the transaction.
@@ -155,12 +155,37 @@ export class TransactionalPipeline {
     });
   }
 
-  /** Stops consuming (the current batch finishes or aborts) before the producer goes. */
+  private producerFor(topic: string, partition: number): Promise<Producer> {
+    const key = `${topic}-${partition}`;
+    let producer = this.producers.get(key);
+    if (!producer) {
+      const p = this.options.kafka.producer({
+        transactionalId: `${this.options.transactionalIdPrefix ?? this.options.groupId}-${key}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        // CONCURRENT_TRANSACTIONS right after a commit clears within milliseconds.
+        retry: { initialRetryTime: 10, retries: 10 },
+      });
+      producer = p.connect().then(() => p);
+      this.producers.set(key, producer);
+    }
+    return producer;
+  }
+
+  private async dropProducer(topic: string, partition: number): Promise<void> {
+    const key = `${topic}-${partition}`;
+    const producer = this.producers.get(key);
+    this.producers.delete(key);
+    await producer?.then((p) => p.disconnect()).catch(() => undefined);
+  }
+
+  /** Stops consuming (the current batches finish or abort) before the producers go. */
   async stop(): Promise<void> {
     await this.consumer?.disconnect();
-    await this.producer?.disconnect();
     this.consumer = undefined;
-    this.producer = undefined;
+    const producers = [...this.producers.values()];
+    this.producers.clear();
+    for (const p of producers) await (await p).disconnect();
   }
 }
 

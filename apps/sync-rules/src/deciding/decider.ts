@@ -31,6 +31,7 @@ import type {
   Link,
   SyncStore,
 } from '../store/sync-store.port.js';
+import type { CachedConnections } from '../store/cached-connections.js';
 import type { WorkItem } from '../work/work-item.js';
 import { Effects } from './effects.js';
 import type { Clock } from './ports.js';
@@ -57,6 +58,7 @@ const companyRef = (companyId: string): RecordRef => ({
 
 export interface DeciderOptions {
   readonly store: SyncStore;
+  readonly connections: CachedConnections;
   readonly clock: Clock;
   readonly own: OwnOrigin;
 }
@@ -76,7 +78,7 @@ export class Decider {
 
   async process(item: WorkItem): Promise<Effects> {
     const fx = new Effects(item, this.options.clock.now());
-    const config = await this.store.getConnection(item.connectionId);
+    const config = await this.options.connections.get(item.connectionId);
     if (!config) {
       // An unknown connection cannot have sync on: record why nothing happens.
       fx.decide(this.subjectRef(item), 'account_sync', {
