@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 
 /** Latency percentiles (nearest-rank) of a list of samples in milliseconds. */
-export function percentiles(samples: readonly number[], ps: readonly number[] = [50, 95, 99]): Record<string, number> {
+export function percentiles(
+  samples: readonly number[],
+  ps: readonly number[] = [50, 95, 99],
+): Record<string, number> {
   const sorted = [...samples].sort((a, b) => a - b);
   const out: Record<string, number> = {};
   for (const p of ps) {

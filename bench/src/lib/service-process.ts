@@ -21,14 +21,19 @@ export async function startService(
   env: Readonly<Record<string, string>>,
   options: { readonly port: number; readonly healthPath: string; readonly timeoutMs?: number },
 ): Promise<ServiceProcess> {
-  const child: ChildProcess = spawn(process.execPath, [path.join(root, 'apps', name, 'dist', 'main.js')], {
-    env: { ...process.env, ...env, PORT: String(options.port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [path.join(root, 'apps', name, 'dist', 'main.js')],
+    {
+      env: { ...process.env, ...env, PORT: String(options.port) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const url = `http://127.0.0.1:${options.port}`;
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was healthy`);
+    if (child.exitCode !== null)
+      throw new Error(`${name} exited with ${child.exitCode} before it was healthy`);
     try {
       const res = await fetch(url + options.healthPath);
       if (res.ok) break;
