@@ -14,22 +14,34 @@ const HEALTH_TIMEOUT_MS = 60_000;
 
 /** Processes in start order; they stop in reverse. Ports match libs/runtime DEFAULT_PORTS. */
 const PROCESSES = [
-  { name: 'salesforce-sandbox', port: 18510, health: '/__control/health', env: { SEED_ACCOUNTS: '50' } },
-  { name: 'hubspot-sandbox', port: 18520, health: '/__control/health', env: { SEED_COMPANIES: '20' } },
+  {
+    name: 'salesforce-sandbox',
+    port: 18510,
+    health: '/__control/health',
+    env: { SEED_ACCOUNTS: '50', SEED_CONTACTS: '120', SEED_LEADS: '30' },
+  },
+  {
+    name: 'hubspot-sandbox',
+    port: 18520,
+    health: '/__control/health',
+    env: { HUBSPOT_SEED: '42:20:60' },
+  },
   { name: 'sync-rules', port: 18430, health: '/health', env: {} },
   { name: 'sf-connector', port: 18410, health: '/health', env: {} },
   { name: 'hs-connector', port: 18420, health: '/health', env: {} },
   { name: 'settings-api', port: 18440, health: '/health', env: {} },
 ];
 
-const infra = (cmd) => execFileSync('bash', [path.join(root, 'tools/infra/infra.sh'), cmd], { stdio: 'inherit' });
+const infra = (cmd) =>
+  execFileSync('bash', [path.join(root, 'tools/infra/infra.sh'), cmd], { stdio: 'inherit' });
 const log = (msg) => process.stdout.write(`» ${msg}\n`);
 
 async function waitHealthy(p, child) {
   const url = `http://127.0.0.1:${p.port}${p.health}`;
   const deadline = Date.now() + HEALTH_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${p.name} exited (${child.exitCode}); see ${p.log}`);
+    if (child.exitCode !== null)
+      throw new Error(`${p.name} exited (${child.exitCode}); see ${p.log}`);
     try {
       if ((await fetch(url)).ok) return;
     } catch {
@@ -51,8 +63,14 @@ async function stopAll(code) {
     if (child.exitCode !== null) continue;
     child.kill('SIGTERM');
     await new Promise((r) => {
-      const t = setTimeout(() => { child.kill('SIGKILL'); r(); }, 15_000);
-      child.once('exit', () => { clearTimeout(t); r(); });
+      const t = setTimeout(() => {
+        child.kill('SIGKILL');
+        r();
+      }, 15_000);
+      child.once('exit', () => {
+        clearTimeout(t);
+        r();
+      });
     });
     log(`${p.name} stopped`);
   }
@@ -66,9 +84,16 @@ process.on('SIGTERM', () => void stopAll(0));
 async function main() {
   infra('start');
   log('building');
-  execFileSync('npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   mkdirSync(logDir, { recursive: true });
-  const env = { ...process.env, KAFKA_BROKERS: '127.0.0.1:19092', MONGO_URL: 'mongodb://127.0.0.1:27027/' };
+  const env = {
+    ...process.env,
+    KAFKA_BROKERS: '127.0.0.1:19092',
+    MONGO_URL: 'mongodb://127.0.0.1:27027/',
+  };
   for (const p of PROCESSES) {
     const entry = path.join(root, 'apps', p.name, 'dist/main.js');
     if (!existsSync(entry)) {
@@ -77,7 +102,10 @@ async function main() {
     }
     p.log = path.join(logDir, `${p.name}.log`);
     const out = createWriteStream(p.log, { flags: 'a' });
-    const child = spawn(process.execPath, [entry], { env: { ...env, ...p.env, PORT: String(p.port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [entry], {
+      env: { ...env, ...p.env, PORT: String(p.port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.pipe(out);
     child.stderr.pipe(out);
     children.push({ p, child });
@@ -88,9 +116,13 @@ async function main() {
   await Promise.all(children.map(({ p, child }) => waitHealthy(p, child)));
   process.stdout.write('\ncrm-sync is running (Ctrl-C stops everything):\n');
   for (const { p } of children) {
-    process.stdout.write(`  ${p.name.padEnd(20)} http://127.0.0.1:${p.port}   log ${path.relative(root, p.log)}\n`);
+    process.stdout.write(
+      `  ${p.name.padEnd(20)} http://127.0.0.1:${p.port}   log ${path.relative(root, p.log)}\n`,
+    );
   }
-  process.stdout.write(`  ${'kafka'.padEnd(20)} 127.0.0.1:19092\n  ${'mongodb (FerretDB)'.padEnd(20)} mongodb://127.0.0.1:27027/\n`);
+  process.stdout.write(
+    `  ${'kafka'.padEnd(20)} 127.0.0.1:19092\n  ${'mongodb (FerretDB)'.padEnd(20)} mongodb://127.0.0.1:27027/\n`,
+  );
 }
 
 main().catch(async (e) => {

@@ -1,4 +1,4 @@
-import { httpEnv } from '@crm-sync/runtime';
+import { DEFAULT_PORTS, httpEnv } from '@crm-sync/runtime';
 import { z } from 'zod';
 
 /** `0` or `off` switches a limit off. */
@@ -20,7 +20,7 @@ const intEnv = (fallback: number) => z.coerce.number().int().positive().default(
 
 /** The standalone sandbox's environment (parsed once at boot). */
 export const sandboxConfigSchema = z.object({
-  ...httpEnv(18520),
+  ...httpEnv(DEFAULT_PORTS['hubspot-sandbox']),
   /** Comma-separated private-app tokens, each optionally `token:appId` (default app: HUBSPOT_APP_ID). */
   HUBSPOT_SANDBOX_TOKENS: z
     .string()

@@ -1,9 +1,9 @@
-import { createLogger, httpEnv, logLevel, parseConfig } from '@crm-sync/runtime';
+import { createLogger, DEFAULT_PORTS, httpEnv, logLevel, parseConfig } from '@crm-sync/runtime';
 import { z } from 'zod';
 import { createSalesforceSandbox, DEFAULTS } from './index.js';
 
 const schema = z.object({
-  ...httpEnv(18510),
+  ...httpEnv(DEFAULT_PORTS['salesforce-sandbox']),
   LOG_LEVEL: logLevel,
   SF_API_VERSION: z
     .string()
