@@ -108,6 +108,7 @@ async function main() {
       ],
     });
     const connections = mongo.db(dbName).collection<{ mappings?: unknown[] }>('connections');
+    process.stderr.write('… waiting for sync-rules to apply the settings\n');
     for (;;) {
       const c = await connections.findOne({});
       if ((c?.mappings?.length ?? 0) > 0) break;
@@ -141,7 +142,16 @@ async function main() {
       });
     }
     const produced = performance.now();
-    while (seen < N) await sleep(POLL_MS);
+    let lastReport = performance.now();
+    while (seen < N) {
+      await sleep(POLL_MS);
+      if (performance.now() - lastReport > 5_000) {
+        process.stderr.write(
+          `… ${seen.toLocaleString('en-US')} of ${N.toLocaleString('en-US')} commands\n`,
+        );
+        lastReport = performance.now();
+      }
+    }
     const done = performance.now();
     await consumer.disconnect();
 

@@ -32,6 +32,8 @@ export class AppModule {
       },
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
       groupPrefix: config.SYNC_RULES_GROUP,
+      keyConcurrency: config.SYNC_RULES_KEY_CONCURRENCY,
+      partitionsConcurrently: config.SYNC_RULES_PARTITIONS_CONCURRENTLY,
     });
     // Registered after the admin and database: closed before them.
     ctx.onClose('sync-rules-engine', () => engine.stop());

@@ -27,6 +27,10 @@ export const SyncRulesConfig = z.object({
     .string()
     .regex(/^[0-9]+$/)
     .default('1000001'),
+  /** Keys processed at once within a batch; FerretDB (one SQLite writer) favours few. */
+  SYNC_RULES_KEY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  /** Partitions each stage processes at once, each in its own Kafka transaction. */
+  SYNC_RULES_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(2),
 });
 export type SyncRulesConfig = z.output<typeof SyncRulesConfig>;
 

@@ -32,6 +32,10 @@ export interface SyncRulesOptions {
   readonly topicPrefix: string | undefined;
   /** Consumer group prefix; instances with the same one share the work. */
   readonly groupPrefix: string;
+  /** Keys processed at once within a batch (FerretDB's single SQLite writer favours few). */
+  readonly keyConcurrency: number;
+  /** Partitions processed at once per stage, each in its own transaction. */
+  readonly partitionsConcurrently: number;
   /** Fault injection for tests (see TransactionalPipelineOptions.beforeCommit). */
   readonly beforeDecideCommit?: (ctx: {
     readonly topic: string;
@@ -89,6 +93,7 @@ export class SyncRulesEngine {
       logger,
       groupId: `${groupPrefix}-decide`,
       topics: [this.topics.work],
+      partitionsConsumedConcurrently: this.options.partitionsConcurrently,
       handle: (messages) => this.decideBatch(messages),
       ...(this.options.beforeDecideCommit ? { beforeCommit: this.options.beforeDecideCommit } : {}),
     });
@@ -152,7 +157,7 @@ export class SyncRulesEngine {
   }
 
   private async routeBatch(messages: readonly InboundMessage[]): Promise<OutboundMessage[]> {
-    return inKeyOrder(messages, async (m) => {
+    return inKeyOrder(messages, this.options.keyConcurrency, async (m) => {
       const outcome = await this.router.route(m);
       if (outcome.kind === 'dead-letter') {
         return [this.deadLetter(m, outcome.reason, `${this.options.groupPrefix}-route`)];
@@ -166,7 +171,7 @@ export class SyncRulesEngine {
   }
 
   private async decideBatch(messages: readonly InboundMessage[]): Promise<OutboundMessage[]> {
-    return inKeyOrder(messages, (m) => this.decideOne(m));
+    return inKeyOrder(messages, this.options.keyConcurrency, (m) => this.decideOne(m));
   }
 
   private async decideOne(m: InboundMessage): Promise<OutboundMessage[]> {
@@ -261,16 +266,14 @@ export class SyncRulesEngine {
   }
 }
 
-/** Messages handled at once within a batch: different keys overlap their database round trips. */
-const KEY_CONCURRENCY = 16;
-
 /**
  * Runs `handle` for every message, one key at a time in offset order (everything about one
- * subject or record stays sequential) and up to KEY_CONCURRENCY keys at once, and returns the
- * outputs in the messages' order.
+ * subject or record stays sequential) and several keys at once, and returns the
+ * outputs in the messages' order. `concurrency` keys at once overlap their database round trips.
  */
 async function inKeyOrder<T>(
   messages: readonly InboundMessage[],
+  concurrency: number,
   handle: (m: InboundMessage) => Promise<T[]>,
 ): Promise<T[]> {
   const byKey = new Map<string, number[]>();
@@ -288,7 +291,7 @@ async function inKeyOrder<T>(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(KEY_CONCURRENCY, queues.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
   return results.flat();
 }
 

@@ -88,6 +88,8 @@ export class Harness {
         own: OWN,
         topicPrefix: prefix,
         groupPrefix,
+        keyConcurrency: 4,
+        partitionsConcurrently: 2,
         ...(options.beforeDecideCommit ? { beforeDecideCommit: options.beforeDecideCommit } : {}),
       });
       await engine.start();

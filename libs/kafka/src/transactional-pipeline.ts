@@ -47,7 +47,7 @@ export interface TransactionalPipelineOptions {
   readonly fromBeginning?: boolean;
   /** Upper bound of one fetch per partition (bytes): bounds memory and batch latency. */
   readonly maxBytesPerPartition?: number;
-  /** Partitions processed at once, each with its own transaction (default 4). */
+  /** Partitions processed at once, each with its own transaction (default 2). */
   readonly partitionsConsumedConcurrently?: number;
   /**
    * Fault injection for tests: runs after the outputs and offsets are sent and before the commit.
@@ -90,7 +90,7 @@ export class TransactionalPipeline {
     }
     await consumer.run({
       autoCommit: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 2,
       eachBatchAutoResolve: false,
       eachBatch: async (payload) => {
         const { batch } = payload;
@@ -164,7 +164,7 @@ export class TransactionalPipeline {
         idempotent: true,
         maxInFlightRequests: 1,
         // CONCURRENT_TRANSACTIONS right after a commit clears within milliseconds.
-        retry: { initialRetryTime: 10, retries: 10 },
+        retry: { initialRetryTime: 10, retries: Number.MAX_SAFE_INTEGER },
       });
       producer = p.connect().then(() => p);
       this.producers.set(key, producer);

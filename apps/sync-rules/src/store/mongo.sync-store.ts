@@ -22,8 +22,14 @@ const id = (...parts: string[]) => parts.join(':');
 
 /**
  * MongoDB adapter of the SyncStore (FerretDB locally). Documents are keyed by
- * `<connectionId>:<record id>` so a connection's data never mixes with another's; uniqueness that
- * arbitrates races (one link per company, one pending create per source) is a unique index.
+ * `<connectionId>:<record id>` so a connection's data never mixes with another's.
+ *
+ * Every read on the hot path is a lookup by `_id`: FerretDB's SQLite backend pushes only `_id`
+ * equality down to SQLite and scans (decoding every document) for anything else, which made a
+ * 5,000-event run quadratic. Lookups by another value go through small index documents
+ * (`<connectionId>:<value>` → ids) maintained on write; uniqueness that arbitrates races (one
+ * link per account and per company, one pending create per source) is `_id` uniqueness.
+ * On real MongoDB the same documents work and secondary indexes would serve as well.
  */
 export class MongoSyncStore implements SyncStore {
   private readonly connections: Collection<Doc<ConnectionConfig>>;
@@ -32,7 +38,6 @@ export class MongoSyncStore implements SyncStore {
   private readonly companies: Collection<
     Doc<CompanyState & { hosts: string[]; accountIdProperty: string | null }>
   >;
-  private readonly associations: Collection<Doc<{ companyId: string; contactId: string }>>;
   private readonly hubspotContacts: Collection<
     Doc<HubSpotContactState & { salesforceContactId: string | null }>
   >;
@@ -42,30 +47,61 @@ export class MongoSyncStore implements SyncStore {
     DecisionRecord & { _id: string; connectionId: string; recordId: string }
   >;
   private readonly errors: Collection<Doc<RecordedError>>;
+  /** Index documents: `<connectionId>:<kind>:<value>` → ids. */
+  private readonly lookups: Collection<{ _id: string; ids: string[] }>;
+  private readonly companyLinks: Collection<{ _id: string; accountId: string }>;
 
   constructor(private readonly db: Db) {
     this.connections = db.collection('connections');
     this.links = db.collection('links');
     this.accounts = db.collection('accounts');
     this.companies = db.collection('companies');
-    this.associations = db.collection('associations');
     this.hubspotContacts = db.collection('hubspot_contacts');
     this.salesforceContacts = db.collection('salesforce_contacts');
     this.pending = db.collection('pending_creates');
     this.decisions = db.collection('decisions');
     this.errors = db.collection('sync_errors');
+    this.lookups = db.collection('lookups');
+    this.companyLinks = db.collection('links_by_company');
+  }
+
+  private async lookup(c: string, kind: string, value: string): Promise<string[]> {
+    return (await this.lookups.findOne({ _id: id(c, kind, value) }))?.ids ?? [];
+  }
+
+  private async reindex(
+    c: string,
+    kind: string,
+    id0: string,
+    before: readonly string[],
+    after: readonly string[],
+  ) {
+    for (const v of before.filter((x) => !after.includes(x))) {
+      await this.lookups.updateOne({ _id: id(c, kind, v) }, { $pull: { ids: id0 } });
+    }
+    for (const v of after.filter((x) => !before.includes(x))) {
+      await this.lookups.updateOne(
+        { _id: id(c, kind, v) },
+        { $addToSet: { ids: id0 } },
+        { upsert: true },
+      );
+    }
+  }
+
+  /** Parallel `_id` lookups (an `$in` on `_id` is a full scan on FerretDB/SQLite). */
+  private async byIds<T extends { _id: string }>(
+    col: Collection<T>,
+    ids: readonly string[],
+  ): Promise<T[]> {
+    const docs = await Promise.all(ids.map((x) => col.findOne({ _id: x } as never)));
+    return docs.filter((d): d is NonNullable<typeof d> => d !== null) as T[];
   }
 
   /** Creates the indexes the queries and the uniqueness rules need. Idempotent. */
   async ensureIndexes(): Promise<void> {
-    await this.links.createIndex({ connectionId: 1, companyId: 1 }, { unique: true }, {});
-    await this.companies.createIndex({ connectionId: 1, hosts: 1 }, {}, {});
-    await this.companies.createIndex({ connectionId: 1, accountIdProperty: 1 }, {}, {});
-    await this.associations.createIndex({ connectionId: 1, contactId: 1 }, {}, {});
-    await this.associations.createIndex({ connectionId: 1, companyId: 1 }, {}, {});
-    await this.hubspotContacts.createIndex({ connectionId: 1, salesforceContactId: 1 }, {}, {});
-    await this.salesforceContacts.createIndex({ connectionId: 1, accountId: 1 }, {}, {});
+    // History and error reads (the settings API, not the hot path) filter by record.
     await this.decisions.createIndex({ connectionId: 1, recordId: 1, decidedAt: 1 }, {}, {});
+    await this.errors.createIndex({ connectionId: 1, recordId: 1 }, {}, {});
   }
 
   async getConnection(c: string) {
@@ -80,16 +116,29 @@ export class MongoSyncStore implements SyncStore {
     return strip(await this.links.findOne({ _id: id(c, accountId) }));
   }
   async linksByCompany(c: string, companyIds: readonly string[]) {
-    if (companyIds.length === 0) return [];
-    return stripAll(
-      await this.links.find({ connectionId: c, companyId: { $in: [...companyIds] } }).toArray(),
+    const claims = await this.byIds(
+      this.companyLinks,
+      companyIds.map((x) => id(c, x)),
     );
+    const links = await this.byIds(
+      this.links,
+      claims.map((l) => id(c, l.accountId)),
+    );
+    return stripAll(links);
   }
   async insertLink(c: string, link: Link) {
+    // The company's claim first: its _id makes "one link per company" a uniqueness rule.
+    try {
+      await this.companyLinks.insertOne({ _id: id(c, link.companyId), accountId: link.accountId });
+    } catch (e) {
+      if (e instanceof MongoServerError && e.code === DUPLICATE_KEY) return false;
+      throw e;
+    }
     try {
       await this.links.insertOne({ _id: id(c, link.accountId), connectionId: c, ...link });
       return true;
     } catch (e) {
+      await this.companyLinks.deleteOne({ _id: id(c, link.companyId), accountId: link.accountId });
       if (e instanceof MongoServerError && e.code === DUPLICATE_KEY) return false;
       throw e;
     }
@@ -112,105 +161,127 @@ export class MongoSyncStore implements SyncStore {
     return stripCompany(await this.companies.findOne({ _id: id(c, companyId) }));
   }
   async getCompanies(c: string, companyIds: readonly string[]) {
-    if (companyIds.length === 0) return [];
-    const docs = await this.companies
-      .find({ _id: { $in: companyIds.map((x) => id(c, x)) } })
-      .toArray();
+    const docs = await this.byIds(
+      this.companies,
+      companyIds.map((x) => id(c, x)),
+    );
     return docs.flatMap((d) => stripCompany(d) ?? []);
   }
   async putCompany(c: string, co: CompanyState) {
+    const before = await this.companies.findOne({ _id: id(c, co.companyId) });
+    const hosts = companyHosts(co.properties);
+    const accountIdProperty = co.deleted ? null : (co.properties['salesforceaccountid'] ?? null);
     await this.companies.replaceOne(
       { _id: id(c, co.companyId) },
-      {
-        connectionId: c,
-        ...co,
-        hosts: companyHosts(co.properties),
-        accountIdProperty: co.properties['salesforceaccountid'] ?? null,
-      },
+      { connectionId: c, ...co, hosts, accountIdProperty },
       { upsert: true },
+    );
+    await this.reindex(
+      c,
+      'host',
+      co.companyId,
+      before && !before.deleted ? before.hosts : [],
+      co.deleted ? [] : hosts,
+    );
+    await this.reindex(
+      c,
+      'account-property',
+      co.companyId,
+      before?.accountIdProperty ? [before.accountIdProperty] : [],
+      accountIdProperty ? [accountIdProperty] : [],
     );
   }
   async companiesByAccountIdProperty(c: string, accountId: string) {
-    const docs = await this.companies
-      .find({ connectionId: c, accountIdProperty: accountId, deleted: false })
-      .toArray();
-    return docs.flatMap((d) => stripCompany(d) ?? []);
+    return this.getCompanies(c, await this.lookup(c, 'account-property', accountId));
   }
   async companiesByDomain(c: string, host: string) {
-    const docs = await this.companies
-      .find({ connectionId: c, hosts: host, deleted: false })
-      .toArray();
-    return docs.flatMap((d) => stripCompany(d) ?? []);
+    return this.getCompanies(c, await this.lookup(c, 'host', host));
   }
 
   async setAssociation(c: string, companyId: string, contactId: string, present: boolean) {
-    const _id = id(c, companyId, contactId);
-    if (present) {
-      await this.associations.replaceOne(
-        { _id },
-        { connectionId: c, companyId, contactId },
-        { upsert: true },
-      );
-    } else {
-      await this.associations.deleteOne({ _id });
-    }
+    const op = present ? '$addToSet' : '$pull';
+    await this.lookups.updateOne(
+      { _id: id(c, 'company-contacts', companyId) },
+      { [op]: { ids: contactId } },
+      { upsert: present },
+    );
+    await this.lookups.updateOne(
+      { _id: id(c, 'contact-companies', contactId) },
+      { [op]: { ids: companyId } },
+      { upsert: present },
+    );
   }
   async contactsOfCompany(c: string, companyId: string) {
-    const docs = await this.associations.find({ connectionId: c, companyId }).toArray();
-    return docs.map((d) => d.contactId);
+    return this.lookup(c, 'company-contacts', companyId);
   }
   async companiesOfContacts(c: string, contactIds: readonly string[]) {
-    if (contactIds.length === 0) return [];
-    const docs = await this.associations
-      .find({ connectionId: c, contactId: { $in: [...contactIds] } })
-      .toArray();
-    return docs.map((d) => ({ companyId: d.companyId, contactId: d.contactId }));
+    const lists = await Promise.all(
+      contactIds.map(async (contactId) => ({
+        contactId,
+        companyIds: await this.lookup(c, 'contact-companies', contactId),
+      })),
+    );
+    return lists.flatMap(({ contactId, companyIds }) =>
+      companyIds.map((companyId) => ({ companyId, contactId })),
+    );
   }
 
   async getHubSpotContacts(c: string, contactIds: readonly string[]) {
-    if (contactIds.length === 0) return [];
-    const docs = await this.hubspotContacts
-      .find({ _id: { $in: contactIds.map((x) => id(c, x)) } })
-      .toArray();
+    const docs = await this.byIds(
+      this.hubspotContacts,
+      contactIds.map((x) => id(c, x)),
+    );
     return docs.map(({ contactId, properties }) => ({ contactId, properties }));
   }
   async putHubSpotContact(c: string, contact: HubSpotContactState) {
     const _id = id(c, contact.contactId);
+    const before = await this.hubspotContacts.findOne({ _id });
+    const salesforceContactId = contact.properties['salesforcecontactid'] ?? null;
     await this.hubspotContacts.replaceOne(
       { _id },
-      {
-        connectionId: c,
-        ...contact,
-        salesforceContactId: contact.properties['salesforcecontactid'] ?? null,
-      },
+      { connectionId: c, ...contact, salesforceContactId },
       { upsert: true },
+    );
+    await this.reindex(
+      c,
+      'sf-contact-hubspot',
+      contact.contactId,
+      before?.salesforceContactId ? [before.salesforceContactId] : [],
+      salesforceContactId ? [salesforceContactId] : [],
     );
   }
   async hubSpotContactsSyncingWith(c: string, sfIds: readonly string[]) {
-    if (sfIds.length === 0) return [];
-    const docs = await this.hubspotContacts
-      .find({ connectionId: c, salesforceContactId: { $in: [...sfIds] } })
-      .toArray();
-    return docs.map(({ contactId, properties }) => ({ contactId, properties }));
+    const ids = (
+      await Promise.all(sfIds.map((x) => this.lookup(c, 'sf-contact-hubspot', x)))
+    ).flat();
+    return this.getHubSpotContacts(c, [...new Set(ids)]);
   }
   async getSalesforceContacts(c: string, contactIds: readonly string[]) {
-    if (contactIds.length === 0) return [];
     return stripAll(
-      await this.salesforceContacts
-        .find({ _id: { $in: contactIds.map((x) => id(c, x)) } })
-        .toArray(),
+      await this.byIds(
+        this.salesforceContacts,
+        contactIds.map((x) => id(c, x)),
+      ),
     );
   }
   async putSalesforceContact(c: string, contact: SalesforceContactState) {
     const _id = id(c, contact.contactId);
+    const before = await this.salesforceContacts.findOne({ _id });
     await this.salesforceContacts.replaceOne(
       { _id },
       { connectionId: c, ...contact },
       { upsert: true },
     );
+    await this.reindex(
+      c,
+      'account-sf-contacts',
+      contact.contactId,
+      before?.accountId ? [before.accountId] : [],
+      contact.accountId ? [contact.accountId] : [],
+    );
   }
   async salesforceContactsOfAccount(c: string, accountId: string) {
-    return stripAll(await this.salesforceContacts.find({ connectionId: c, accountId }).toArray());
+    return this.getSalesforceContacts(c, await this.lookup(c, 'account-sf-contacts', accountId));
   }
 
   async claimPendingCreate(c: string, p: PendingCreate) {

@@ -1,0 +1,132 @@
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import {
+  accountChanged,
+  AFTER,
+  companyChanged,
+  hsId,
+  mappings,
+  settings,
+  sfId,
+  succeeded,
+} from '../../test/fixtures.js';
+import { CachedConnections } from '../store/cached-connections.js';
+import { InMemorySyncStore } from '../store/in-memory.sync-store.js';
+import type { WorkItem } from '../work/work-item.js';
+import { Decider } from './decider.js';
+import { ManualClock } from './ports.js';
+
+const C = 'conn-unit';
+let store: InMemorySyncStore;
+let decider: Decider;
+
+beforeEach(async () => {
+  store = new InMemorySyncStore();
+  await store.putConnection({ settings: settings(C), mappings });
+  decider = new Decider({
+    store,
+    connections: new CachedConnections(store, 0),
+    clock: new ManualClock(new Date(AFTER(100))),
+    own: { salesforceClientName: 'crm-sync', hubspotAppId: '1000001' },
+  });
+});
+
+const onAccount = (accountId: string, event: ReturnType<typeof accountChanged>): WorkItem => ({
+  id: `${event.id}>${C}:account:${accountId}`,
+  connectionId: C,
+  subject: { kind: 'account', accountId },
+  cause: { kind: 'change', event },
+  hops: 0,
+});
+
+describe('Decider (in-memory store)', () => {
+  it('creates once per account: a second change while the create is pending adds none', async () => {
+    const accountId = sfId('001');
+    const first = await decider.process(
+      onAccount(accountId, accountChanged(C, { recordId: accountId })),
+    );
+    const second = await decider.process(
+      onAccount(
+        accountId,
+        accountChanged(C, { recordId: accountId, changeType: 'updated', changedAt: AFTER(2) }),
+      ),
+    );
+    expect(first.hubspotCommands.map((x) => x.type)).toEqual(['hubspot.upsert-company.v1']);
+    expect(second.hubspotCommands).toEqual([]);
+    expect(await store.getPendingCreate(C, 'hubspot', accountId)).toMatchObject({
+      sourceId: accountId,
+    });
+  });
+
+  it('repeats the very same command when the same event comes again (aborted transaction)', async () => {
+    const accountId = sfId('001');
+    const item = onAccount(accountId, accountChanged(C, { recordId: accountId }));
+    const a = await decider.process(item);
+    const b = await decider.process(item);
+    expect(b.hubspotCommands).toEqual(a.hubspotCommands);
+    expect(b.hubspotCommands).toHaveLength(1);
+  });
+
+  it('links on the create result and clears the pending marker', async () => {
+    const accountId = sfId('001');
+    const fx = await decider.process(
+      onAccount(accountId, accountChanged(C, { recordId: accountId })),
+    );
+    const [upsert] = fx.hubspotCommands;
+    if (!upsert) throw new Error('no upsert');
+    const companyId = hsId();
+    const result = succeeded(upsert, companyId);
+    await decider.process({
+      id: `${result.id}>x`,
+      connectionId: C,
+      subject: { kind: 'account', accountId },
+      cause: { kind: 'result', result },
+      hops: 0,
+    });
+    expect(await store.linkByAccount(C, accountId)).toMatchObject({
+      companyId,
+      via: 'created_company',
+    });
+    expect(await store.getPendingCreate(C, 'hubspot', accountId)).toBeUndefined();
+  });
+
+  it('forwards an item addressed to a company that is linked now to the account subject', async () => {
+    const accountId = sfId('001');
+    const companyId = hsId();
+    await store.insertLink(C, {
+      accountId,
+      companyId,
+      linkedAt: AFTER(1),
+      via: 'manual',
+      ledger: { salesforce: {}, hubspot: {} },
+      deletedOn: null,
+    });
+    const event = companyChanged(C, {
+      recordId: companyId,
+      changeType: 'updated',
+      properties: { name: 'X' },
+    });
+    const fx = await decider.process({
+      id: `${event.id}>co`,
+      connectionId: C,
+      subject: { kind: 'company', companyId },
+      cause: { kind: 'change', event },
+      hops: 0,
+    });
+    expect(fx.forwards.map((f) => f.subject)).toEqual([{ kind: 'account', accountId }]);
+    expect(fx.forwards[0]?.hops).toBe(1);
+    expect(fx.hubspotCommands).toEqual([]);
+    expect(fx.salesforceCommands).toEqual([]);
+  });
+
+  it('records SYNC_DISABLED for a connection it does not know', async () => {
+    const accountId = sfId('001');
+    const event = accountChanged('other-conn', { recordId: accountId });
+    const fx = await decider.process({
+      ...onAccount(accountId, event),
+      connectionId: 'other-conn',
+    });
+    expect(fx.decisions.map((d) => d.decision)).toEqual([
+      { kind: 'skip', reasons: ['SYNC_DISABLED'] },
+    ]);
+  });
+});
