@@ -683,10 +683,11 @@ export class Decider {
     const subjectId =
       item.subject.kind === 'account' ? item.subject.accountId : item.subject.companyId;
     if (r.outcome === 'failed') {
+      // Recorded on the subject's record: where a person looks for why it did not sync.
       await this.store.recordError(c, {
         ...r.error,
-        system: r.system,
-        recordId: r.system === subjectSystem ? subjectId : subjectId,
+        system: subjectSystem,
+        recordId: subjectId,
         occurredAt: r.completedAt,
       });
       if (r.commandType === COMMAND_TYPES.upsertHubSpotCompany && item.subject.kind === 'account') {
