@@ -24,11 +24,20 @@ const PROCESSES = [
     name: 'hubspot-sandbox',
     port: 18520,
     health: '/__control/health',
-    env: { HUBSPOT_SEED: '42:20:60' },
+    env: {
+      HUBSPOT_SEED: '42:20:60',
+      // Signed deliveries to hs-connector, with the sandbox's default client secret.
+      HUBSPOT_WEBHOOK_TARGET_URL: 'http://127.0.0.1:18420/webhooks/hubspot',
+    },
   },
   { name: 'sync-rules', port: 18430, health: '/health', env: {} },
   { name: 'sf-connector', port: 18410, health: '/health', env: {} },
-  { name: 'hs-connector', port: 18420, health: '/health', env: {} },
+  {
+    name: 'hs-connector',
+    port: 18420,
+    health: '/health',
+    env: { HUBSPOT_CLIENT_SECRET: 'sandbox-client-secret' },
+  },
   { name: 'settings-api', port: 18440, health: '/health', env: {} },
 ];
 

@@ -5,7 +5,12 @@ import { startHsConnector } from './main.js';
 
 describe('hs-connector service', () => {
   it('boots against the real broker and database and reports both healthy', async () => {
-    const service = await startHsConnector(loadConfig({ ...stringEnv(testServiceConfig()) }));
+    const service = await startHsConnector(
+      loadConfig({
+        ...stringEnv(testServiceConfig()),
+        HUBSPOT_CLIENT_SECRET: 'test-client-secret',
+      }),
+    );
     try {
       const health = await probeHealth(service);
       expect(health).toEqual({

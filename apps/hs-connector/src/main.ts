@@ -9,7 +9,9 @@ export function startHsConnector(config: HsConnectorConfig): Promise<RunningServ
     service: SERVICE,
     config,
     logger: createLogger(SERVICE, { level: config.LOG_LEVEL }),
-    appModule: (ctx) => AppModule.register(ctx),
+    appModule: (ctx) => AppModule.register(ctx, config),
+    // Webhook signatures are computed over the exact bytes HubSpot sent.
+    rawBody: true,
   });
 }
 

@@ -84,6 +84,17 @@ export const TOPICS = {
     retentionMs: 30 * DAY_MS,
     keyedBy: 'record',
   },
+  /**
+   * Raw HubSpot webhook events as accepted (signature verified), before the connector reads the
+   * full records: durable first, so the endpoint can answer HubSpot quickly.
+   */
+  hubspotWebhookInbox: {
+    ref: { area: 'hubspot', name: 'webhook-inbox', version: 1 },
+    partitions: 12,
+    cleanupPolicy: 'delete',
+    retentionMs: 7 * DAY_MS,
+    keyedBy: 'record',
+  },
   /** Writes the Salesforce connector performs. */
   salesforceCommands: {
     ref: { area: 'salesforce', name: 'commands', version: 1 },

@@ -1,0 +1,54 @@
+import { topicName, TOPICS } from '@crm-sync/domain';
+import { ensureTopics, type Kafka, type Producer } from '@crm-sync/kafka';
+import type { WebhookEvent } from './webhook-events.js';
+
+/**
+ * Accepted webhook events go to Kafka before HubSpot gets its 200: durable first, then fast.
+ * Enrichment (reading the full record) happens downstream, off the request path. Keyed by
+ * object, so every event of one record stays in order; HubSpot's duplicates and out-of-order
+ * deliveries are harmless downstream (events carry eventId and occurredAt).
+ */
+export class WebhookInbox {
+  readonly topic: string;
+  private producer: Producer | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly connectionId: string,
+    topicPrefix: string | undefined,
+  ) {
+    this.topic = topicName(TOPICS.hubspotWebhookInbox.ref, topicPrefix);
+  }
+
+  async start(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      await ensureTopics(admin, [
+        { topic: this.topic, partitions: TOPICS.hubspotWebhookInbox.partitions },
+      ]);
+    } finally {
+      await admin.disconnect();
+    }
+    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    this.producer = producer;
+  }
+
+  async publish(events: readonly WebhookEvent[], receivedAt: string): Promise<void> {
+    if (!this.producer) throw new Error('webhook inbox is not started');
+    await this.producer.send({
+      topic: this.topic,
+      acks: -1,
+      messages: events.map((e) => ({
+        key: `${this.connectionId}:hubspot:${e.subscriptionType.split('.')[0] ?? 'object'}:${String(e.objectId)}`,
+        value: JSON.stringify({ connectionId: this.connectionId, receivedAt, event: e }),
+      })),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.producer?.disconnect();
+    this.producer = undefined;
+  }
+}

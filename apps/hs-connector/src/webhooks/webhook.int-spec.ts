@@ -1,0 +1,103 @@
+/** The webhook endpoint over real HTTP and a real broker: forged and stale requests publish nothing. */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Signature } from '@hubspot/api-client';
+import { topicName, TOPICS } from '@crm-sync/domain';
+import type { RunningService } from '@crm-sync/runtime';
+import { collect, testKafka, testServiceConfig, waitFor, type Collector } from '@crm-sync/testing';
+import { loadConfig } from '../config.js';
+import { startHsConnector } from '../main.js';
+
+const SECRET = 'sandbox-client-secret';
+let service: RunningService;
+let inbox: Collector;
+let url: string;
+
+beforeAll(async () => {
+  const config = testServiceConfig();
+  service = await startHsConnector(
+    loadConfig({
+      ...Object.fromEntries(
+        Object.entries(config).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]),
+      ),
+      HUBSPOT_CLIENT_SECRET: SECRET,
+      CONNECTION_ID: 'conn-webhooks',
+    }),
+  );
+  url = `${service.url}/webhooks/hubspot`;
+  inbox = await collect(
+    testKafka(),
+    topicName(TOPICS.hubspotWebhookInbox.ref, config.KAFKA_TOPIC_PREFIX),
+  );
+});
+
+afterAll(async () => {
+  await inbox.stop();
+  await service.app.close();
+});
+
+const event = (eventId: number) => ({
+  eventId,
+  subscriptionId: 7,
+  portalId: 62515,
+  appId: 1160452,
+  occurredAt: Date.now(),
+  subscriptionType: 'company.propertyChange',
+  attemptNumber: 0,
+  objectId: 4242,
+  propertyName: 'name',
+  propertyValue: `Name ${eventId}`,
+  changeSource: 'CRM_UI',
+});
+
+async function post(body: string, headers: { signature?: string; timestamp?: number }) {
+  const timestamp = headers.timestamp ?? Date.now();
+  const signature =
+    headers.signature ??
+    Signature.getSignature('POST', 'v3', {
+      signature: '',
+      clientSecret: SECRET,
+      url,
+      requestBody: body,
+      timestamp,
+    });
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-hubspot-signature-v3': signature,
+      'x-hubspot-request-timestamp': String(timestamp),
+    },
+    body,
+  });
+}
+
+describe('POST /webhooks/hubspot', () => {
+  it('refuses forged and stale requests with 401, rejects malformed batches with 400, and publishes only the valid one', async () => {
+    const forged = await post(JSON.stringify([event(1)]), { signature: 'Zm9yZ2Vk' });
+    const stale = await post(JSON.stringify([event(2)]), { timestamp: Date.now() - 6 * 60 * 1000 });
+    const malformed = await post('{"not":"a batch"}', {});
+    const tooMany = await post(
+      JSON.stringify(Array.from({ length: 101 }, (_, i) => event(100 + i))),
+      {},
+    );
+    expect([forged.status, stale.status, malformed.status, tooMany.status]).toEqual([
+      401, 401, 400, 400,
+    ]);
+    expect(await forged.json()).toMatchObject({ message: 'invalid webhook signature' });
+
+    const ok = await post(JSON.stringify([event(3), event(4)]), {});
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ accepted: 2 });
+
+    // Same object, same key, same partition: once 3 and 4 are in, nothing before them slipped in.
+    await waitFor(() => inbox.messages.length >= 2, {
+      description: 'the accepted events in the inbox',
+    });
+    const published = inbox.messages.map(
+      (m) => JSON.parse(m.value) as { connectionId: string; event: { eventId: number } },
+    );
+    expect(published.map((p) => p.event.eventId)).toEqual([3, 4]);
+    expect(published[0]?.connectionId).toBe('conn-webhooks');
+    expect(inbox.messages[0]?.key).toBe('conn-webhooks:hubspot:company:4242');
+  });
+});
