@@ -8,7 +8,7 @@ import {
   SalesforceId,
 } from './common.js';
 import { envelopeOf } from './envelope.js';
-import { recordKey } from './keys.js';
+import { recordKey, type RecordRef } from './keys.js';
 
 // ---------------------------------------------------------------------------------------------
 // Salesforce
@@ -267,45 +267,19 @@ export function decodeChangeEvent(raw: string): ParseResult<ChangeEvent> {
   return parseChangeEvent(json);
 }
 
+/** Which record each kind of change is about (associations: the company, for R6 and R7). */
+const CHANGE_SUBJECT = {
+  salesforce_account: { system: 'salesforce', object: 'Account' },
+  salesforce_contact: { system: 'salesforce', object: 'Contact' },
+  salesforce_lead: { system: 'salesforce', object: 'Lead' },
+  hubspot_company: { system: 'hubspot', object: 'company' },
+  hubspot_contact: { system: 'hubspot', object: 'contact' },
+  hubspot_association: { system: 'hubspot', object: 'company' },
+} as const satisfies Record<ChangePayload['kind'], Omit<RecordRef, 'recordId'>>;
+
 /** The Kafka key of a change event (see `recordKey`). */
 export function changeEventKey(event: ChangeEvent): string {
   const p = event.payload;
-  switch (p.kind) {
-    case 'salesforce_account':
-      return recordKey(event.connectionId, {
-        system: 'salesforce',
-        object: 'Account',
-        recordId: p.recordId,
-      });
-    case 'salesforce_contact':
-      return recordKey(event.connectionId, {
-        system: 'salesforce',
-        object: 'Contact',
-        recordId: p.recordId,
-      });
-    case 'salesforce_lead':
-      return recordKey(event.connectionId, {
-        system: 'salesforce',
-        object: 'Lead',
-        recordId: p.recordId,
-      });
-    case 'hubspot_company':
-      return recordKey(event.connectionId, {
-        system: 'hubspot',
-        object: 'company',
-        recordId: p.recordId,
-      });
-    case 'hubspot_contact':
-      return recordKey(event.connectionId, {
-        system: 'hubspot',
-        object: 'contact',
-        recordId: p.recordId,
-      });
-    case 'hubspot_association':
-      return recordKey(event.connectionId, {
-        system: 'hubspot',
-        object: 'company',
-        recordId: p.companyId,
-      });
-  }
+  const recordId = p.kind === 'hubspot_association' ? p.companyId : p.recordId;
+  return recordKey(event.connectionId, { ...CHANGE_SUBJECT[p.kind], recordId });
 }

@@ -105,32 +105,29 @@ export type Permission =
 export function checkImportAllowed(
   settings: Pick<ConnectionSettings, 'syncCompanies'>,
 ): Permission {
-  return settings.syncCompanies
-    ? { ok: true }
-    : {
-        ok: false,
-        error: syncErrorData(
-          'COMPANY_SYNC_DISABLED',
-          'validation',
-          'Turn on company sync before importing Salesforce accounts: while it is off, accounts create and update no companies.',
-        ),
-      };
+  return requireCompanySync(
+    settings,
+    'Turn on company sync before importing Salesforce accounts: while it is off, accounts create and update no companies.',
+  );
 }
 
 /** R1: company field mappings cannot be edited while company sync is off. */
 export function checkMappingEditAllowed(
   settings: Pick<ConnectionSettings, 'syncCompanies'>,
 ): Permission {
+  return requireCompanySync(
+    settings,
+    'Turn on company sync before editing company field mappings.',
+  );
+}
+
+function requireCompanySync(
+  settings: Pick<ConnectionSettings, 'syncCompanies'>,
+  message: string,
+): Permission {
   return settings.syncCompanies
     ? { ok: true }
-    : {
-        ok: false,
-        error: syncErrorData(
-          'COMPANY_SYNC_DISABLED',
-          'validation',
-          'Turn on company sync before editing company field mappings.',
-        ),
-      };
+    : { ok: false, error: syncErrorData('COMPANY_SYNC_DISABLED', 'validation', message) };
 }
 
 export type MassSyncPlan =
