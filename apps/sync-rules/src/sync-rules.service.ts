@@ -19,7 +19,7 @@ import { Decider } from './deciding/decider.js';
 import type { Clock } from './deciding/ports.js';
 import { Router } from './routing/router.js';
 import { CachedConnections } from './store/cached-connections.js';
-import type { SyncStore } from './store/sync-store.port.js';
+import type { StoredDecision, SyncStore } from './store/sync-store.port.js';
 import { syncRulesTopicSpecs, syncRulesTopics, type SyncRulesTopics } from './topics.js';
 import { subjectKey, WorkItem } from './work/work-item.js';
 
@@ -171,10 +171,21 @@ export class SyncRulesEngine {
   }
 
   private async decideBatch(messages: readonly InboundMessage[]): Promise<OutboundMessage[]> {
-    return inKeyOrder(messages, this.options.keyConcurrency, (m) => this.decideOne(m));
+    const history = new Map<string, StoredDecision[]>();
+    const out = await inKeyOrder(messages, this.options.keyConcurrency, (m) =>
+      this.decideOne(m, history),
+    );
+    // One write of the batch's history per connection, before the transaction commits.
+    for (const [connectionId, decisions] of history) {
+      await this.options.store.appendDecisions(connectionId, decisions);
+    }
+    return out;
   }
 
-  private async decideOne(m: InboundMessage): Promise<OutboundMessage[]> {
+  private async decideOne(
+    m: InboundMessage,
+    history: Map<string, StoredDecision[]>,
+  ): Promise<OutboundMessage[]> {
     const out: OutboundMessage[] = [];
     const parsed = WorkItem.safeParse(m.value === null ? null : safeJson(m.value));
     if (!parsed.success) {
@@ -210,10 +221,9 @@ export class SyncRulesEngine {
     }
     if (fx.decisions.length > 0) {
       const ids = fx.decisions.map((_, i) => `${parsed.data.id}~d${i}`);
-      await this.options.store.appendDecisions(
-        parsed.data.connectionId,
-        fx.decisions.map((d, i) => ({ ...d, id: ids[i] ?? '' })),
-      );
+      const stored = history.get(parsed.data.connectionId) ?? [];
+      stored.push(...fx.decisions.map((d, i) => ({ ...d, id: ids[i] ?? '' })));
+      history.set(parsed.data.connectionId, stored);
       for (const [i, d] of fx.decisions.entries()) {
         const envelope: DecisionRecorded = {
           id: ids[i] ?? '',

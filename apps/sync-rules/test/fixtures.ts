@@ -7,6 +7,7 @@ import {
   type HubSpotAssociationChange,
   type HubSpotCompanyChange,
   type HubSpotContactChange,
+  type HubSpotProperties,
   type SalesforceAccountChange,
   type SalesforceContactChange,
 } from '@crm-sync/domain';
@@ -74,23 +75,33 @@ export function accountChanged(
   });
 }
 
-export function companyChanged(
-  connectionId: string,
-  p: Partial<HubSpotCompanyChange> & Pick<HubSpotCompanyChange, 'recordId'>,
-): ChangeEvent {
-  const properties = p.properties ?? { name: 'Acme' };
+/** The fields every HubSpot record change shares: properties changed at one instant by a person. */
+function hubspotRecordChange(
+  p: { properties?: HubSpotProperties; changedAt?: string },
+  defaults: HubSpotProperties,
+) {
+  const properties = p.properties ?? defaults;
   const at = p.changedAt ?? AFTER(1);
-  return envelope(connectionId, 'hubspot.company-changed.v1', {
-    kind: 'hubspot_company',
-    changeType: 'created',
+  return {
     properties,
     changedProperties: Object.keys(properties),
     propertyChangedAt: Object.fromEntries(Object.keys(properties).map((k) => [k, at])),
     changedAt: at,
     changeSource: 'CRM_UI',
     sourceId: null,
-    capturedBy: 'webhook',
+    capturedBy: 'webhook' as const,
+  };
+}
+
+export function companyChanged(
+  connectionId: string,
+  p: Partial<HubSpotCompanyChange> & Pick<HubSpotCompanyChange, 'recordId'>,
+): ChangeEvent {
+  return envelope(connectionId, 'hubspot.company-changed.v1', {
+    kind: 'hubspot_company',
+    changeType: 'created',
     autoCreated: false,
+    ...hubspotRecordChange(p, { name: 'Acme' }),
     ...p,
   });
 }
@@ -99,18 +110,10 @@ export function contactChanged(
   connectionId: string,
   p: Partial<HubSpotContactChange> & Pick<HubSpotContactChange, 'recordId'>,
 ): ChangeEvent {
-  const properties = p.properties ?? {};
-  const at = p.changedAt ?? AFTER(1);
   return envelope(connectionId, 'hubspot.contact-changed.v1', {
     kind: 'hubspot_contact',
     changeType: 'updated',
-    properties,
-    changedProperties: Object.keys(properties),
-    propertyChangedAt: Object.fromEntries(Object.keys(properties).map((k) => [k, at])),
-    changedAt: at,
-    changeSource: 'CRM_UI',
-    sourceId: null,
-    capturedBy: 'webhook',
+    ...hubspotRecordChange(p, {}),
     ...p,
   });
 }

@@ -320,6 +320,8 @@ export class Decider {
     p: HubSpotCompanyChange,
     fx: Effects,
   ) {
+    // Forward first: the new owner folds the change itself, so state is written once.
+    if (await this.forwardIfLinked(item, p.recordId, fx)) return;
     const c = item.connectionId;
     const company = foldCompany(
       await this.store.getCompany(c, p.recordId),
@@ -327,7 +329,6 @@ export class Decider {
       mappedFields(config.mappings, 'hubspot'),
     );
     await this.store.putCompany(c, company);
-    if (await this.forwardIfLinked(item, p.recordId, fx)) return;
 
     let link: Link | undefined;
     if (item.subject.kind === 'account') {
@@ -438,13 +439,13 @@ export class Decider {
     p: HubSpotAssociationChange,
     fx: Effects,
   ) {
+    if (await this.forwardIfLinked(item, p.companyId, fx)) return;
     await this.store.setAssociation(
       item.connectionId,
       p.companyId,
       p.contactId,
       p.changeType === 'added',
     );
-    if (await this.forwardIfLinked(item, p.companyId, fx)) return;
     await this.evaluateCompany(item, config, p.companyId, fx);
   }
 
