@@ -28,10 +28,43 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
     ],
   }));
   try {
-    await admin.createTopics({ topics, waitForLeaders: true });
+    await admin.createTopics({ topics, waitForLeaders: false });
   } catch (e) {
     // Another instance may have created them between our list and create: that is fine.
     if (!isTopicAlreadyExists(e)) throw e;
+  }
+  await waitForLeaders(
+    admin,
+    missing.map((s) => s.topic),
+  );
+}
+
+const LEADER_POLL_MS = 50;
+const LEADER_TIMEOUT_MS = 30_000;
+
+/**
+ * Waits until every partition of the topics has a leader. kafkajs' own `waitForLeaders` retries
+ * only LEADER_NOT_AVAILABLE, while a just-created topic can also answer "does not host this
+ * topic-partition" for a moment; both are retriable.
+ */
+async function waitForLeaders(admin: Admin, topics: readonly string[]): Promise<void> {
+  const deadline = Date.now() + LEADER_TIMEOUT_MS;
+  for (;;) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: [...topics] });
+      if (
+        meta.topics.every(
+          (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
+        )
+      ) {
+        return;
+      }
+    } catch (e) {
+      if ((e as { retriable?: unknown }).retriable !== true || Date.now() > deadline) throw e;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`no leaders for ${topics.join(', ')} after ${LEADER_TIMEOUT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, LEADER_POLL_MS));
   }
 }
 

@@ -8,6 +8,7 @@ import {
 } from '@crm-sync/kafka';
 import { createLogger } from '@crm-sync/runtime';
 import { testInfra, uniqueName } from './infra.js';
+import { waitFor } from './wait.js';
 
 /** A Kafka client for tests, logging warnings only. */
 export function testKafka(clientId = uniqueName('test')): Kafka {
@@ -61,7 +62,16 @@ export async function collect(
   });
   const messages: CollectedMessage[] = [];
   await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
+  // A topic created moments ago may not be served yet ("does not host this topic-partition"):
+  // waitFor retries a throwing probe until it goes through or times out with the last error.
+  await waitFor(
+    async () => {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      return true;
+    },
+    { description: `a subscription to ${topic}` },
+  );
+
   await consumer.run({
     eachMessage: ({ topic: t, partition, message }) => {
       messages.push({
