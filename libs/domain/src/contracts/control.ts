@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HubSpotId, IsoDateTime, SalesforceFields, SalesforceId } from './common.js';
 import { envelopeOf } from './envelope.js';
+import { JobCancelRequested } from './jobs.js';
 import { MappingSet } from './mappings.js';
 import { ConnectionSettings } from './settings.js';
 
@@ -45,6 +46,8 @@ export const ImportRequested = envelopeOf(
     jobId: z.string().min(1),
     object: z.literal('Account'),
     requestedBy: z.string().min(1),
+    /** Resume a cancelled or failed import after this account Id (ids ascend in the paged query). */
+    resumeAfter: SalesforceId.optional(),
   }),
 );
 export type ImportRequested = z.infer<typeof ImportRequested>;
@@ -79,6 +82,7 @@ export const ControlMessage = z.discriminatedUnion('type', [
   ImportRequested,
   ReplayRequested,
   MassSyncRequested,
+  JobCancelRequested,
 ]);
 export type ControlMessage = z.infer<typeof ControlMessage>;
 
