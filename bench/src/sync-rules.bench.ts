@@ -13,7 +13,7 @@ import {
   topicName,
   type ChangeEvent,
 } from '@crm-sync/domain';
-import { createKafka } from '@crm-sync/kafka';
+import { createKafka, ensureTopics } from '@crm-sync/kafka';
 import { createLogger } from '@crm-sync/runtime';
 import { MongoClient } from 'mongodb';
 import { peakRssMb, report } from './lib/measure.js';
@@ -63,23 +63,22 @@ function accountCreated(i: number): ChangeEvent {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
-  const service = await startService(
-    'sync-rules',
-    {
-      KAFKA_BROKERS: BROKERS.join(','),
-      MONGO_URL,
-      MONGO_DB: dbName,
-      KAFKA_TOPIC_PREFIX: prefix,
-      SYNC_RULES_GROUP: `bench-${run}`,
-      LOG_LEVEL: 'warn',
-    },
-    { port: 18931, healthPath: '/health', timeoutMs: 60_000 },
-  );
   const mongo = new MongoClient(MONGO_URL);
   await mongo.connect();
   const producer = kafka.producer();
   await producer.connect();
+  let service: Awaited<ReturnType<typeof startService>> | undefined;
   try {
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [
+      {
+        topic: topicName(TOPICS.syncControl.ref, prefix),
+        partitions: TOPICS.syncControl.partitions,
+        cleanupPolicy: 'delete',
+      },
+    ]);
+    await admin.disconnect();
     const settings = ConnectionSettings.parse({
       connectionId,
       syncCompanies: true,
@@ -107,13 +106,19 @@ async function main() {
         }),
       ],
     });
-    const connections = mongo.db(dbName).collection<{ mappings?: unknown[] }>('connections');
-    process.stderr.write('… waiting for sync-rules to apply the settings\n');
-    for (;;) {
-      const c = await connections.findOne({});
-      if ((c?.mappings?.length ?? 0) > 0) break;
-      await sleep(POLL_MS);
-    }
+    // sync-rules reads the whole control topic before it reports healthy: start it now.
+    service = await startService(
+      'sync-rules',
+      {
+        KAFKA_BROKERS: BROKERS.join(','),
+        MONGO_URL,
+        MONGO_DB: dbName,
+        KAFKA_TOPIC_PREFIX: prefix,
+        SYNC_RULES_GROUP: `bench-${run}`,
+        LOG_LEVEL: 'warn',
+      },
+      { port: 18931, healthPath: '/health', timeoutMs: 60_000 },
+    );
 
     const commands = topicName(TOPICS.hubspotCommands.ref, prefix);
     const consumer = kafka.consumer({ groupId: `bench-reader-${run}`, maxWaitTimeInMs: 50 });
@@ -180,7 +185,7 @@ async function main() {
     await producer.disconnect();
     await mongo.db(dbName).dropDatabase();
     await mongo.close();
-    await service.stop();
+    await service?.stop();
   }
 }
 

@@ -2,17 +2,12 @@ import { Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs
 import { ServiceContextModule, type ServiceContext } from '@crm-sync/runtime';
 import type { SyncRulesConfig } from './config.js';
 import { systemClock } from './deciding/ports.js';
-import { MongoSyncStore } from './store/mongo.sync-store.js';
 import { SyncRulesEngine } from './sync-rules.service.js';
 
 /** Starts the engine once Nest is up; the context stops it first on shutdown. */
 class EngineLifecycle implements OnApplicationBootstrap {
-  constructor(
-    private readonly engine: SyncRulesEngine,
-    private readonly store: MongoSyncStore,
-  ) {}
+  constructor(private readonly engine: SyncRulesEngine) {}
   async onApplicationBootstrap(): Promise<void> {
-    await this.store.ensureIndexes();
     await this.engine.start();
   }
 }
@@ -20,10 +15,9 @@ class EngineLifecycle implements OnApplicationBootstrap {
 @Module({})
 export class AppModule {
   static register(ctx: ServiceContext, config: SyncRulesConfig): DynamicModule {
-    const store = new MongoSyncStore(ctx.db);
     const engine = new SyncRulesEngine({
       kafka: ctx.kafka,
-      store,
+      readModel: ctx.db,
       clock: systemClock,
       logger: ctx.logger,
       own: {
@@ -42,8 +36,7 @@ export class AppModule {
       imports: [ServiceContextModule.register(ctx)],
       providers: [
         { provide: SyncRulesEngine, useValue: engine },
-        { provide: MongoSyncStore, useValue: store },
-        { provide: EngineLifecycle, useFactory: () => new EngineLifecycle(engine, store) },
+        { provide: EngineLifecycle, useFactory: () => new EngineLifecycle(engine) },
       ],
     };
   }

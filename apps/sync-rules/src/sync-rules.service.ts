@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   ControlMessage,
   type DecisionRecorded,
@@ -8,34 +9,41 @@ import {
 } from '@crm-sync/domain';
 import {
   ensureTopics,
+  fetchTopicOffsets,
   TransactionalPipeline,
+  type BatchContext,
+  type Consumer,
   type InboundMessage,
   type Kafka,
   type OutboundMessage,
 } from '@crm-sync/kafka';
-import type { Consumer } from '@crm-sync/kafka';
 import type { Logger } from '@crm-sync/runtime';
+import type { Db } from 'mongodb';
 import { Decider } from './deciding/decider.js';
-import type { Clock } from './deciding/ports.js';
+import type { Clock, ConnectionSource } from './deciding/ports.js';
 import { Router } from './routing/router.js';
-import { CachedConnections } from './store/cached-connections.js';
-import type { StoredDecision, SyncStore } from './store/sync-store.port.js';
+import { ReadModelSink } from './store/read-model.js';
+import { applyRecords, StateBatch } from './store/state/state-batch.js';
+import { encodeRecord, StateReplica } from './store/state/state-changelog.js';
+import { SyncState, type StateRecord } from './store/state/sync-state.js';
+import type { SyncStore } from './store/sync-store.port.js';
 import { syncRulesTopicSpecs, syncRulesTopics, type SyncRulesTopics } from './topics.js';
 import { subjectKey, WorkItem } from './work/work-item.js';
 
 export interface SyncRulesOptions {
   readonly kafka: Kafka;
-  readonly store: SyncStore;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly own: OwnOrigin;
   readonly topicPrefix: string | undefined;
   /** Consumer group prefix; instances with the same one share the work. */
   readonly groupPrefix: string;
-  /** Keys processed at once within a batch (FerretDB's single SQLite writer favours few). */
+  /** Keys processed at once within a batch. */
   readonly keyConcurrency: number;
   /** Partitions processed at once per stage, each in its own transaction. */
   readonly partitionsConcurrently: number;
+  /** Where the read model for the settings API goes; without it no read model is written. */
+  readonly readModel?: Db;
   /** Fault injection for tests (see TransactionalPipelineOptions.beforeCommit). */
   readonly beforeDecideCommit?: (ctx: {
     readonly topic: string;
@@ -44,57 +52,123 @@ export interface SyncRulesOptions {
 }
 
 /**
- * The sync-rules engine: three consumers in one process.
+ * The sync-rules engine. Its state lives in memory (`SyncState`), durable in a compacted
+ * changelog topic written in the same Kafka transaction as each batch's outputs and input
+ * offsets: state, commands and progress commit together or not at all (exactly-once), and no
+ * database round trip is on the per-event path. Consumers in one process:
  * - route (transactional): CRM changes and command results → work items keyed by sync subject;
- * - decide (transactional): work items → commands, decisions, forwards, with the input offsets
- *   committed in the same Kafka transaction;
- * - control: settings and mapping changes → this service's copy of the connection config.
- * Every instance runs all three; Kafka's consumer groups split the partitions between instances.
+ * - decide (transactional): work items → commands, decisions, forwards;
+ * - control (every instance reads all of it): settings and mappings → the connection configs;
+ * - state replica: follows the changelog, so rows owned by other partitions/instances are seen;
+ * - read model (optional, one group): changelog and decisions → MongoDB for the settings API.
+ * Kafka's consumer groups split the route and decide partitions between instances.
  */
 export class SyncRulesEngine {
   readonly topics: SyncRulesTopics;
-  private readonly router: Router;
-  private readonly decider: Decider;
-  private readonly connections: CachedConnections;
+  readonly state = new SyncState();
+  private readonly replica: StateReplica;
+  private readonly readModel: ReadModelSink | undefined;
+  private readonly staged = new Map<string, StateRecord[]>();
+  private readonly connections: ConnectionSource;
   private route: TransactionalPipeline | undefined;
   private decide: TransactionalPipeline | undefined;
   private control: Consumer | undefined;
+  private readonly controlPosition = new Map<number, bigint>();
 
   constructor(private readonly options: SyncRulesOptions) {
     this.topics = syncRulesTopics(options.topicPrefix);
-    this.router = new Router(options.store, this.topics);
-    this.connections = new CachedConnections(options.store);
-    this.decider = new Decider({
-      store: options.store,
-      connections: this.connections,
-      clock: options.clock,
-      own: options.own,
-    });
+    this.replica = new StateReplica(
+      options.kafka,
+      this.topics.state,
+      options.groupPrefix,
+      this.state,
+      options.logger,
+    );
+    this.connections = { get: (c) => Promise.resolve(this.state.connections.get(c)) };
+    this.readModel = options.readModel
+      ? new ReadModelSink({
+          kafka: options.kafka,
+          db: options.readModel,
+          stateTopic: this.topics.state,
+          decisionsTopic: this.topics.syncDecisions,
+          groupId: `${options.groupPrefix}-read-model`,
+          logger: options.logger,
+        })
+      : undefined;
+  }
+
+  /** A read-only view of the committed state (tests, diagnostics). */
+  view(): SyncStore {
+    return new StateBatch(this.state, () => 0);
   }
 
   async start(): Promise<void> {
     const { kafka, logger, groupPrefix } = this.options;
     const admin = kafka.admin();
     await admin.connect();
+    let controlEnd: Map<number, bigint>;
     try {
       await ensureTopics(admin, syncRulesTopicSpecs(this.options.topicPrefix));
+      controlEnd = new Map(
+        (await fetchTopicOffsets(admin, this.topics.syncControl)).map((p) => [
+          p.partition,
+          BigInt(p.high) - 1n,
+        ]),
+      );
     } finally {
       await admin.disconnect();
     }
-    this.control = kafka.consumer({ groupId: `${groupPrefix}-control`, maxWaitTimeInMs: 100 });
+    // Every instance reads the whole control topic (kept forever): configs are state of all.
+    this.control = kafka.consumer({
+      groupId: `${groupPrefix}-control-${randomUUID()}`,
+      maxWaitTimeInMs: 50,
+    });
     await this.control.connect();
     await this.control.subscribe({ topic: this.topics.syncControl, fromBeginning: true });
+    const controlCaughtUp = new Promise<void>((resolve) => {
+      const check = () => {
+        for (const [p, last] of controlEnd) {
+          if ((this.controlPosition.get(p) ?? -1n) < last) return false;
+        }
+        resolve();
+        return true;
+      };
+      if (!check()) this.controlCheck = check;
+    });
     await this.control.run({
-      eachMessage: async ({ message }) => this.onControl(message.value?.toString() ?? ''),
+      eachMessage: ({ message, partition }) => {
+        this.onControl(message.value?.toString() ?? '', BigInt(message.offset));
+        this.controlPosition.set(partition, BigInt(message.offset));
+        if (this.controlCheck?.()) this.controlCheck = undefined;
+        return Promise.resolve();
+      },
+    });
+    await this.replica.start();
+    await Promise.all([controlCaughtUp, this.replica.barrier()]);
+    logger.info('state restored', {
+      rows: [...this.state.tables.values()].reduce((n, t) => n + t.size, 0),
+      connections: this.state.connections.size,
     });
 
+    const staged = {
+      afterCommit: ({ topic, partition }: { topic: string; partition: number }) => {
+        const key = `${topic}:${partition}`;
+        applyRecords(this.state, this.staged.get(key) ?? []);
+        this.staged.delete(key);
+      },
+      afterAbort: ({ topic, partition }: { topic: string; partition: number }) => {
+        this.staged.delete(`${topic}:${partition}`);
+      },
+      beforeFirstBatchAfterJoin: () => this.replica.barrier(),
+    };
     this.decide = new TransactionalPipeline({
       kafka,
       logger,
       groupId: `${groupPrefix}-decide`,
       topics: [this.topics.work],
       partitionsConsumedConcurrently: this.options.partitionsConcurrently,
-      handle: (messages) => this.decideBatch(messages),
+      handle: (messages, ctx) => this.decideBatch(messages, ctx),
+      ...staged,
       ...(this.options.beforeDecideCommit ? { beforeCommit: this.options.beforeDecideCommit } : {}),
     });
     this.route = new TransactionalPipeline({
@@ -106,20 +180,30 @@ export class SyncRulesEngine {
         this.topics.hubspotChanges,
         this.topics.commandResults,
       ],
-      handle: (messages) => this.routeBatch(messages),
+      partitionsConsumedConcurrently: this.options.partitionsConcurrently,
+      handle: (messages, ctx) => this.routeBatch(messages, ctx),
+      ...staged,
     });
     await this.decide.start();
     await this.route.start();
+    if (this.readModel) {
+      await this.readModel.ensureIndexes();
+      await this.readModel.start();
+    }
   }
+
+  private controlCheck: (() => boolean) | undefined;
 
   /** Stops consuming upstream first, so the decide stage drains what routing already produced. */
   async stop(): Promise<void> {
     await this.route?.stop();
     await this.decide?.stop();
     await this.control?.disconnect();
+    await this.replica.stop();
+    await this.readModel?.stop();
   }
 
-  private async onControl(raw: string): Promise<void> {
+  private onControl(raw: string, offset: bigint): void {
     let json: unknown;
     try {
       json = JSON.parse(raw);
@@ -135,30 +219,47 @@ export class SyncRulesEngine {
       return;
     }
     const msg = parsed.data;
-    const store = this.options.store;
+    const connections = this.state.connections;
+    const current = connections.get(msg.connectionId);
+    const seq = Number(offset) + 1;
     if (msg.type === 'sync.settings-changed.v1') {
-      const current = await store.getConnection(msg.connectionId);
-      await store.putConnection({
+      connections.apply(msg.connectionId, seq, {
         settings: msg.payload.settings,
         mappings: current?.mappings ?? [],
       });
     } else if (msg.type === 'sync.mappings-changed.v1') {
-      const current = await store.getConnection(msg.connectionId);
       if (!current) {
         this.options.logger.warn('mappings for an unknown connection; ignored', {
           connectionId: msg.connectionId,
         });
         return;
       }
-      await store.putConnection({ settings: current.settings, mappings: msg.payload.mappings });
+      connections.apply(msg.connectionId, seq, {
+        settings: current.settings,
+        mappings: msg.payload.mappings,
+      });
     }
-    // After the write: a read racing with it cannot cache the old value for long (TTL).
-    this.connections.invalidate(msg.connectionId);
   }
 
-  private async routeBatch(messages: readonly InboundMessage[]): Promise<OutboundMessage[]> {
-    return inKeyOrder(messages, this.options.keyConcurrency, async (m) => {
-      const outcome = await this.router.route(m);
+  /** A batch's own store: staged writes become state when its transaction commits. */
+  private beginBatch(): StateBatch {
+    return new StateBatch(this.state, () => this.options.clock.now().getTime() * 1000);
+  }
+
+  private finishBatch(ctx: BatchContext, batch: StateBatch): OutboundMessage[] {
+    const records = batch.records();
+    this.staged.set(`${ctx.topic}:${ctx.partition}`, records);
+    return records.map((r) => encodeRecord(this.topics.state, r));
+  }
+
+  private async routeBatch(
+    messages: readonly InboundMessage[],
+    ctx: BatchContext,
+  ): Promise<OutboundMessage[]> {
+    const store = this.beginBatch();
+    const router = new Router(store, this.topics);
+    const out = await inKeyOrder(messages, this.options.keyConcurrency, async (m) => {
+      const outcome = await router.route(m);
       if (outcome.kind === 'dead-letter') {
         return [this.deadLetter(m, outcome.reason, `${this.options.groupPrefix}-route`)];
       }
@@ -168,24 +269,27 @@ export class SyncRulesEngine {
         value: JSON.stringify(item),
       }));
     });
+    return [...out, ...this.finishBatch(ctx, store)];
   }
 
-  private async decideBatch(messages: readonly InboundMessage[]): Promise<OutboundMessage[]> {
-    const history = new Map<string, StoredDecision[]>();
-    const out = await inKeyOrder(messages, this.options.keyConcurrency, (m) =>
-      this.decideOne(m, history),
-    );
-    // One write of the batch's history per connection, before the transaction commits.
-    for (const [connectionId, decisions] of history) {
-      await this.options.store.appendDecisions(connectionId, decisions);
-    }
-    return out;
-  }
-
-  private async decideOne(
-    m: InboundMessage,
-    history: Map<string, StoredDecision[]>,
+  private async decideBatch(
+    messages: readonly InboundMessage[],
+    ctx: BatchContext,
   ): Promise<OutboundMessage[]> {
+    const store = this.beginBatch();
+    const decider = new Decider({
+      store,
+      connections: this.connections,
+      clock: this.options.clock,
+      own: this.options.own,
+    });
+    const out = await inKeyOrder(messages, this.options.keyConcurrency, (m) =>
+      this.decideOne(decider, m),
+    );
+    return [...out, ...this.finishBatch(ctx, store)];
+  }
+
+  private async decideOne(decider: Decider, m: InboundMessage): Promise<OutboundMessage[]> {
     const out: OutboundMessage[] = [];
     const parsed = WorkItem.safeParse(m.value === null ? null : safeJson(m.value));
     if (!parsed.success) {
@@ -197,7 +301,7 @@ export class SyncRulesEngine {
         ),
       ];
     }
-    const fx = await this.decider.process(parsed.data);
+    const fx = await decider.process(parsed.data);
     for (const cmd of fx.salesforceCommands) {
       out.push({
         topic: this.topics.salesforceCommands,
@@ -221,9 +325,6 @@ export class SyncRulesEngine {
     }
     if (fx.decisions.length > 0) {
       const ids = fx.decisions.map((_, i) => `${parsed.data.id}~d${i}`);
-      const stored = history.get(parsed.data.connectionId) ?? [];
-      stored.push(...fx.decisions.map((d, i) => ({ ...d, id: ids[i] ?? '' })));
-      history.set(parsed.data.connectionId, stored);
       for (const [i, d] of fx.decisions.entries()) {
         const envelope: DecisionRecorded = {
           id: ids[i] ?? '',

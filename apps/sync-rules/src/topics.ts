@@ -13,6 +13,15 @@ export const WORK_TOPIC = {
   retentionMs: 7 * DAY_MS,
 };
 
+/**
+ * sync-rules' state changelog: every row of its in-memory state, latest version per key kept
+ * forever by compaction, so a starting instance restores the state from it (see `StateReplica`).
+ */
+export const STATE_TOPIC = {
+  ref: { area: 'sync', name: 'state', version: 1 } satisfies TopicRef,
+  partitions: 12,
+};
+
 export interface SyncRulesTopics {
   readonly salesforceChanges: string;
   readonly hubspotChanges: string;
@@ -23,6 +32,7 @@ export interface SyncRulesTopics {
   readonly syncControl: string;
   readonly deadLetter: string;
   readonly work: string;
+  readonly state: string;
 }
 
 export function syncRulesTopics(prefix: string | undefined): SyncRulesTopics {
@@ -37,6 +47,7 @@ export function syncRulesTopics(prefix: string | undefined): SyncRulesTopics {
     syncControl: name(TOPICS.syncControl.ref),
     deadLetter: name(TOPICS.deadLetter.ref),
     work: name(WORK_TOPIC.ref),
+    state: name(STATE_TOPIC.ref),
   };
 }
 
@@ -61,5 +72,6 @@ export function syncRulesTopicSpecs(prefix: string | undefined): TopicSpec[] {
     spec(TOPICS.syncControl),
     spec(TOPICS.deadLetter),
     spec(WORK_TOPIC),
+    spec(STATE_TOPIC, 'compact'),
   ];
 }

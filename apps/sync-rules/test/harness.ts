@@ -20,7 +20,7 @@ import {
   type TestDatabase,
 } from '@crm-sync/testing';
 import { systemClock } from '../src/deciding/ports.js';
-import { MongoSyncStore } from '../src/store/mongo.sync-store.js';
+import type { SyncStore } from '../src/store/sync-store.port.js';
 import { SyncRulesEngine } from '../src/sync-rules.service.js';
 import { syncRulesTopics, type SyncRulesTopics } from '../src/topics.js';
 
@@ -53,7 +53,6 @@ export class Harness {
   private constructor(
     readonly kafka: Kafka,
     readonly db: TestDatabase,
-    readonly store: MongoSyncStore,
     readonly topics: SyncRulesTopics,
     readonly connectionId: string,
     private readonly prefix: string,
@@ -63,14 +62,11 @@ export class Harness {
   static async start(options: HarnessOptions = {}): Promise<Harness> {
     const kafka = testKafka();
     const db = await createTestDatabase('syncrules');
-    const store = new MongoSyncStore(db.db);
-    await store.ensureIndexes();
     const prefix = options.topicPrefix ?? uniqueName('t');
     const groupPrefix = uniqueName('sr');
     const h = new Harness(
       kafka,
       db,
-      store,
       syncRulesTopics(prefix),
       uniqueName('conn'),
       prefix,
@@ -79,7 +75,7 @@ export class Harness {
     for (let i = 0; i < (options.instances ?? 1); i++) {
       const engine = new SyncRulesEngine({
         kafka,
-        store,
+        readModel: db.db,
         clock: systemClock,
         logger: createLogger('sync-rules-test', {
           level: 'warn',
@@ -109,6 +105,13 @@ export class Harness {
     const c = await collect(this.kafka, topic, { readUncommitted });
     this.collectors.push(c);
     return c;
+  }
+
+  /** The committed state as the first instance sees it. */
+  get store(): SyncStore {
+    const engine = this.engines[0];
+    if (!engine) throw new Error('no engine running');
+    return engine.view();
   }
 
   get topicPrefix(): string {

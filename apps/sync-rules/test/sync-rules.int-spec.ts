@@ -267,8 +267,17 @@ describe('R6: company → account creation', () => {
             x.type === 'salesforce.upsert-account.v1' && x.payload.hubspotCompanyId === companyId,
         ),
     ).toEqual([]);
-    const history = await h.store.decisionsFor(c, companyId);
-    expect(history.map((x) => x.rule)).toContain('company_to_account');
+    // The history reaches the read model the settings API answers "why?" from.
+    await waitFor(
+      async () =>
+        (
+          await h.db.db
+            .collection('decisions')
+            .find({ connectionId: c, recordId: companyId })
+            .toArray()
+        ).some((x) => x['rule'] === 'company_to_account'),
+      { description: 'decision history in the read model' },
+    );
   });
 
   it('creates the account for a contact syncing with a private Salesforce contact, then re-parents it', async () => {

@@ -79,3 +79,23 @@ function isTopicAlreadyExists(e: unknown): boolean {
       (x as { type?: unknown }).type === 'TOPIC_ALREADY_EXISTS',
   );
 }
+
+/**
+ * `admin.fetchTopicOffsets`, retried while the broker answers with a retriable error (a fresh
+ * topic's leaders are known to the metadata before every broker serves ListOffsets for them).
+ */
+export async function fetchTopicOffsets(
+  admin: Admin,
+  topic: string,
+  attempts = 50,
+): Promise<{ partition: number; high: string; low: string }[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      const retriable = (error as { retriable?: boolean }).retriable === true;
+      if (!retriable || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 20 * attempt)));
+    }
+  }
+}

@@ -54,6 +54,12 @@ export interface TransactionalPipelineOptions {
    * A throw here is a crash between producing and committing.
    */
   readonly beforeCommit?: (ctx: { readonly topic: string; readonly partition: number }) => void;
+  /** Runs after a batch's transaction committed (e.g. to publish in-memory state it changed). */
+  readonly afterCommit?: (ctx: { readonly topic: string; readonly partition: number }) => void;
+  /** Runs when a batch failed (its transaction, if any, aborted): undo what the handler staged. */
+  readonly afterAbort?: (ctx: { readonly topic: string; readonly partition: number }) => void;
+  /** Runs before the first batch after this member joined the group (partitions may have moved). */
+  readonly beforeFirstBatchAfterJoin?: () => Promise<void>;
 }
 
 /**
@@ -71,6 +77,7 @@ export interface TransactionalPipelineOptions {
 export class TransactionalPipeline {
   private consumer: Consumer | undefined;
   private readonly producers = new Map<string, Promise<Producer>>();
+  private joinedSinceLastBatch = false;
 
   constructor(private readonly options: TransactionalPipelineOptions) {}
 
@@ -85,6 +92,11 @@ export class TransactionalPipeline {
     });
     await consumer.connect();
     this.consumer = consumer;
+    let joined: Promise<void> | undefined;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      joined = undefined;
+      this.joinedSinceLastBatch = true;
+    });
     for (const topic of this.options.topics) {
       await consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
     }
@@ -95,6 +107,13 @@ export class TransactionalPipeline {
       eachBatch: async (payload) => {
         const { batch } = payload;
         if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
+        if (this.joinedSinceLastBatch && this.options.beforeFirstBatchAfterJoin) {
+          joined ??= this.options.beforeFirstBatchAfterJoin().then(() => {
+            this.joinedSinceLastBatch = false;
+          });
+          await joined;
+        }
+        const where = { topic: batch.topic, partition: batch.partition };
         const inbound = batch.messages.map((m): InboundMessage => ({
           topic: batch.topic,
           partition: batch.partition,
@@ -104,11 +123,16 @@ export class TransactionalPipeline {
           headers: decodeHeaders(m.headers),
           timestamp: m.timestamp,
         }));
-        const outputs = await this.options.handle(inbound, {
-          topic: batch.topic,
-          partition: batch.partition,
-          heartbeat: () => payload.heartbeat(),
-        });
+        let outputs: readonly OutboundMessage[];
+        try {
+          outputs = await this.options.handle(inbound, {
+            ...where,
+            heartbeat: () => payload.heartbeat(),
+          });
+        } catch (e) {
+          this.options.afterAbort?.(where);
+          throw e;
+        }
         const producer = await this.producerFor(batch.topic, batch.partition);
         const txn = await producer.transaction();
         try {
@@ -147,8 +171,10 @@ export class TransactionalPipeline {
           });
           // The producer may be fenced (the partition moved and back): start the next try afresh.
           await this.dropProducer(batch.topic, batch.partition);
+          this.options.afterAbort?.(where);
           throw e;
         }
+        this.options.afterCommit?.(where);
         // Move the fetch position on; the offsets themselves were committed by the transaction.
         payload.resolveOffset(batch.lastOffset());
       },

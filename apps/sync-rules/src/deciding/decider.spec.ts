@@ -9,7 +9,6 @@ import {
   sfId,
   succeeded,
 } from '../../test/fixtures.js';
-import { CachedConnections } from '../store/cached-connections.js';
 import { InMemorySyncStore } from '../store/in-memory.sync-store.js';
 import type { WorkItem } from '../work/work-item.js';
 import { Decider } from './decider.js';
@@ -24,7 +23,7 @@ beforeEach(async () => {
   await store.putConnection({ settings: settings(C), mappings });
   decider = new Decider({
     store,
-    connections: new CachedConnections(store, 0),
+    connections: { get: (c) => store.getConnection(c) },
     clock: new ManualClock(new Date(AFTER(100))),
     own: { salesforceClientName: 'crm-sync', hubspotAppId: '1000001' },
   });

@@ -31,10 +31,9 @@ import type {
   Link,
   SyncStore,
 } from '../store/sync-store.port.js';
-import type { CachedConnections } from '../store/cached-connections.js';
 import type { WorkItem } from '../work/work-item.js';
 import { Effects } from './effects.js';
-import type { Clock } from './ports.js';
+import type { Clock, ConnectionSource } from './ports.js';
 
 /** Forwarding is bounded: a subject that keeps moving points at corrupt links, not at work. */
 const MAX_HOPS = 3;
@@ -58,7 +57,7 @@ const companyRef = (companyId: string): RecordRef => ({
 
 export interface DeciderOptions {
   readonly store: SyncStore;
-  readonly connections: CachedConnections;
+  readonly connections: ConnectionSource;
   readonly clock: Clock;
   readonly own: OwnOrigin;
 }

@@ -1,3 +1,10 @@
+import type { ConnectionConfig } from '../store/sync-store.port.js';
+
+/** Where the decider gets a connection's settings and mappings from. */
+export interface ConnectionSource {
+  get(connectionId: string): Promise<ConnectionConfig | undefined>;
+}
+
 /** Time source: the domain reads no clock, the service passes `now` in from here. */
 export interface Clock {
   now(): Date;

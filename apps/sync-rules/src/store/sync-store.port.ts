@@ -150,7 +150,6 @@ export interface SyncStore {
 
   /** Idempotent by `id`: a retried batch appends nothing twice. */
   appendDecisions(connectionId: string, decisions: readonly StoredDecision[]): Promise<void>;
-  decisionsFor(connectionId: string, recordId: string): Promise<DecisionRecord[]>;
   recordError(connectionId: string, error: RecordedError): Promise<void>;
   clearErrors(
     connectionId: string,

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import {
+  fetchTopicOffsets,
+  type Consumer,
+  type Kafka,
+  type OutboundMessage,
+  type Producer,
+} from '@crm-sync/kafka';
+import type { Logger } from '@crm-sync/runtime';
+import type { StateRecord, SyncState } from './sync-state.js';
+import { applyRecords } from './state-batch.js';
+import { SEP } from './table.js';
+
+/** Key of the barrier messages (null value): never a row key, which always holds `SEP`. */
+const BARRIER_KEY = '__barrier__';
+
+/** A state change as a message of the compacted changelog topic (latest per row survives). */
+export function encodeRecord(topic: string, r: StateRecord): OutboundMessage {
+  return { topic, key: r.table + SEP + r.id, value: JSON.stringify({ seq: r.seq, row: r.row }) };
+}
+
+export function decodeRecord(key: string | null, value: string | null): StateRecord | undefined {
+  if (key === null || value === null) return undefined;
+  const at = key.indexOf(SEP);
+  if (at <= 0) return undefined;
+  const parsed = JSON.parse(value) as { seq: number; row: unknown };
+  return { table: key.slice(0, at), id: key.slice(at + 1), seq: parsed.seq, row: parsed.row };
+}
+
+/**
+ * Keeps this instance's `SyncState` equal to the changelog topic: restores it at start and then
+ * follows the commits of every instance (read_committed, so an aborted batch is never seen).
+ * Each instance reads every partition (its own consumer group), because rules read across
+ * subjects (dedupe by domain, contacts of a company) whatever partition owns them.
+ *
+ * `barrier()` returns once everything committed to the changelog before the call is applied: it
+ * appends a marker to every partition and waits to read past it. Since a read_committed reader
+ * cannot pass an open transaction, the barrier also waits out a previous owner's in-flight batch.
+ * The engine calls it at start and whenever its consumers join the group (partitions may have
+ * moved here from another instance).
+ */
+export class StateReplica {
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  /** Per partition: the highest offset read. */
+  private readonly position = new Map<number, bigint>();
+  private waiters: { readonly target: Map<number, bigint>; readonly resolve: () => void }[] = [];
+  recordsApplied = 0;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly topic: string,
+    private readonly groupPrefix: string,
+    private readonly state: SyncState,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    const consumer = this.kafka.consumer({
+      groupId: `${this.groupPrefix}-state-${randomUUID()}`,
+      readUncommitted: false,
+      maxWaitTimeInMs: 20,
+      maxBytesPerPartition: 4 * 1_048_576,
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: ({ batch }) => {
+        const records: StateRecord[] = [];
+        for (const m of batch.messages) {
+          const key = m.key?.toString('utf8') ?? null;
+          if (key === BARRIER_KEY) continue;
+          try {
+            const r = decodeRecord(key, m.value?.toString('utf8') ?? null);
+            if (r) records.push(r);
+          } catch (error) {
+            this.logger.error('unreadable state record skipped', { key, error });
+          }
+        }
+        this.recordsApplied += applyRecords(this.state, records);
+        this.position.set(batch.partition, BigInt(batch.lastOffset()));
+        this.release();
+        return Promise.resolve();
+      },
+    });
+  }
+
+  async barrier(): Promise<void> {
+    const producer = this.producer;
+    if (!producer) throw new Error('StateReplica not started');
+    const admin = this.kafka.admin();
+    await admin.connect();
+    let partitions: number[];
+    try {
+      partitions = (await fetchTopicOffsets(admin, this.topic)).map((p) => p.partition);
+    } finally {
+      await admin.disconnect();
+    }
+    const sent = await producer.send({
+      topic: this.topic,
+      messages: partitions.map((partition) => ({ key: BARRIER_KEY, value: null, partition })),
+    });
+    const target = new Map<number, bigint>();
+    for (const meta of sent) target.set(meta.partition, BigInt(meta.baseOffset ?? '0'));
+    // `send` reports one base offset per partition; our marker is the message at that offset.
+    await new Promise<void>((resolve) => {
+      this.waiters.push({ target, resolve });
+      this.release();
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+    this.consumer = undefined;
+    this.producer = undefined;
+  }
+
+  private release(): void {
+    this.waiters = this.waiters.filter((w) => {
+      for (const [p, offset] of w.target) {
+        if ((this.position.get(p) ?? -1n) < offset) return true;
+      }
+      w.resolve();
+      return false;
+    });
+  }
+}

@@ -1,0 +1,80 @@
+import { companyHosts } from '../company-hosts.js';
+import type {
+  AccountState,
+  CompanyState,
+  ConnectionConfig,
+  HubSpotContactState,
+  Link,
+  PendingCreate,
+  RecordedError,
+  SalesforceContactState,
+} from '../sync-store.port.js';
+import { SEP, Table } from './table.js';
+
+export interface Association {
+  readonly companyId: string;
+  readonly contactId: string;
+}
+
+/**
+ * Everything sync-rules remembers, in memory, per connection. Its durable form is the compacted
+ * state changelog topic (see `StateChangelog`): every change is written there in the same Kafka
+ * transaction as the outputs and input offsets of the batch that made it, and a starting instance
+ * restores the tables from it. Connection configs are the exception: every instance derives them
+ * from the control topic itself.
+ */
+export class SyncState {
+  readonly connections = new Table<ConnectionConfig>('connections');
+  readonly links = new Table<Link>('links', { company: (l) => [l.companyId] });
+  readonly accounts = new Table<AccountState>('accounts');
+  readonly companies = new Table<CompanyState>('companies', {
+    accountIdProperty: (co) => {
+      const v = co.deleted ? null : co.properties['salesforceaccountid'];
+      return v ? [v] : [];
+    },
+    host: (co) => (co.deleted ? [] : companyHosts(co.properties)),
+  });
+  readonly associations = new Table<Association>('associations', {
+    company: (a) => [a.companyId],
+    contact: (a) => [a.contactId],
+  });
+  readonly hubspotContacts = new Table<HubSpotContactState>('hubspot_contacts', {
+    salesforceContact: (h) => {
+      const v = h.properties['salesforcecontactid'];
+      return v ? [v] : [];
+    },
+  });
+  readonly salesforceContacts = new Table<SalesforceContactState>('salesforce_contacts', {
+    account: (s) => (s.accountId === null ? [] : [s.accountId]),
+  });
+  readonly pending = new Table<PendingCreate>('pending_creates');
+  readonly errors = new Table<RecordedError>('sync_errors', { record: (e) => [e.recordId] });
+
+  /** The tables the changelog carries, by name. */
+  readonly tables: ReadonlyMap<string, Table<unknown>> = new Map(
+    (
+      [
+        this.links,
+        this.accounts,
+        this.companies,
+        this.associations,
+        this.hubspotContacts,
+        this.salesforceContacts,
+        this.pending,
+        this.errors,
+      ] as Table<unknown>[]
+    ).map((t) => [t.name, t]),
+  );
+}
+
+/** A row id: the connection id, then the parts that make the row unique within it. */
+export const rowId = (connectionId: string, ...parts: string[]) =>
+  [connectionId, ...parts].join(SEP);
+
+/** One change of one row, as the changelog carries it (`row: null` removes the row). */
+export interface StateRecord {
+  readonly table: string;
+  readonly id: string;
+  readonly seq: number;
+  readonly row: unknown;
+}
