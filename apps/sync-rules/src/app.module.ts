@@ -17,7 +17,7 @@ export class AppModule {
   static register(ctx: ServiceContext, config: SyncRulesConfig): DynamicModule {
     const engine = new SyncRulesEngine({
       kafka: ctx.kafka,
-      readModel: ctx.db,
+      ...(config.SYNC_RULES_READ_MODEL ? { readModel: ctx.db } : {}),
       clock: systemClock,
       logger: ctx.logger,
       own: {

@@ -31,6 +31,14 @@ export const SyncRulesConfig = z.object({
   SYNC_RULES_KEY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   /** Partitions each stage processes at once, each in its own Kafka transaction. */
   SYNC_RULES_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(2),
+  /**
+   * Whether this instance writes the MongoDB read model. Off lets a deployment run the engine
+   * and the read-model writer as separate instances (same group prefix, one of each at least).
+   */
+  SYNC_RULES_READ_MODEL: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
 });
 export type SyncRulesConfig = z.output<typeof SyncRulesConfig>;
 
