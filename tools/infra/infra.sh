@@ -291,7 +291,7 @@ kafka_up() {
 
   offset=$(size_of "$KAFKA_LOG")
   out_offset=$(size_of "$KAFKA_OUT")
-  launch kafka "$KAFKA_OUT" "$JAVA" -Xms256m -Xmx512m \
+  launch kafka "$KAFKA_OUT" "$JAVA" -Xms256m -Xmx1536m \
     -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
     -XX:+ExitOnOutOfMemoryError "${java_opts[@]}" \
     -cp "$LIBS_DIR/*" kafka.Kafka "$KAFKA_STATE/server.properties" || return 1

@@ -21,6 +21,8 @@ import type { Logger } from '@crm-sync/runtime';
 import type { Db } from 'mongodb';
 import { Decider } from './deciding/decider.js';
 import type { Clock, ConnectionSource } from './deciding/ports.js';
+import { JobProgressWriter } from './jobs/job-progress-writer.js';
+import { itemDone, planJobs } from './jobs/job-runner.js';
 import { Router } from './routing/router.js';
 import { ReadModelSink } from './store/read-model.js';
 import { applyRecords, StateBatch } from './store/state/state-batch.js';
@@ -70,6 +72,8 @@ export class SyncRulesEngine {
   private readonly readModel: ReadModelSink | undefined;
   private readonly staged = new Map<string, StateRecord[]>();
   private readonly connections: ConnectionSource;
+  private readonly jobProgress: JobProgressWriter | undefined;
+  private jobs: TransactionalPipeline | undefined;
   private route: TransactionalPipeline | undefined;
   private decide: TransactionalPipeline | undefined;
   private control: Consumer | undefined;
@@ -92,6 +96,15 @@ export class SyncRulesEngine {
           stateTopic: this.topics.state,
           decisionsTopic: this.topics.syncDecisions,
           groupId: `${options.groupPrefix}-read-model`,
+          logger: options.logger,
+        })
+      : undefined;
+    this.jobProgress = options.readModel
+      ? new JobProgressWriter({
+          kafka: options.kafka,
+          db: options.readModel,
+          topic: this.topics.jobEvents,
+          groupId: `${options.groupPrefix}-job-progress`,
           logger: options.logger,
         })
       : undefined;
@@ -184,23 +197,49 @@ export class SyncRulesEngine {
       handle: (messages, ctx) => this.routeBatch(messages, ctx),
       ...staged,
     });
+    // Job requests are planned once (one group), unlike settings, which every instance reads.
+    this.jobs = new TransactionalPipeline({
+      kafka,
+      logger,
+      groupId: `${groupPrefix}-jobs`,
+      topics: [this.topics.syncControl],
+      handle: (messages) => {
+        const batch = this.beginBatch();
+        const out = planJobs({
+          messages,
+          state: this.state,
+          batch,
+          topics: this.topics,
+          now: this.options.clock.now().toISOString(),
+          warn: (msg, fields) => {
+            logger.warn(msg, fields);
+          },
+        });
+        return Promise.resolve([...out, ...this.finishBatch(messages[0] ?? null, batch)]);
+      },
+      ...staged,
+    });
     await this.decide.start();
     await this.route.start();
+    await this.jobs.start();
     if (this.readModel) {
       await this.readModel.ensureIndexes();
       await this.readModel.start();
     }
+    await this.jobProgress?.start();
   }
 
   private controlCheck: (() => boolean) | undefined;
 
   /** Stops consuming upstream first, so the decide stage drains what routing already produced. */
   async stop(): Promise<void> {
+    await this.jobs?.stop();
     await this.route?.stop();
     await this.decide?.stop();
     await this.control?.disconnect();
     await this.replica.stop();
     await this.readModel?.stop();
+    await this.jobProgress?.stop();
   }
 
   private onControl(raw: string, offset: bigint): void {
@@ -246,8 +285,12 @@ export class SyncRulesEngine {
     return new StateBatch(this.state, () => this.options.clock.now().getTime() * 1000);
   }
 
-  private finishBatch(ctx: BatchContext, batch: StateBatch): OutboundMessage[] {
+  private finishBatch(
+    ctx: { readonly topic: string; readonly partition: number } | null,
+    batch: StateBatch,
+  ): OutboundMessage[] {
     const records = batch.records();
+    if (ctx === null) return [];
     this.staged.set(`${ctx.topic}:${ctx.partition}`, records);
     return records.map((r) => encodeRecord(this.topics.state, r));
   }
@@ -284,12 +327,16 @@ export class SyncRulesEngine {
       own: this.options.own,
     });
     const out = await inKeyOrder(messages, this.options.keyConcurrency, (m) =>
-      this.decideOne(decider, m),
+      this.decideOne(decider, store, m),
     );
     return [...out, ...this.finishBatch(ctx, store)];
   }
 
-  private async decideOne(decider: Decider, m: InboundMessage): Promise<OutboundMessage[]> {
+  private async decideOne(
+    decider: Decider,
+    store: StateBatch,
+    m: InboundMessage,
+  ): Promise<OutboundMessage[]> {
     const out: OutboundMessage[] = [];
     const parsed = WorkItem.safeParse(m.value === null ? null : safeJson(m.value));
     if (!parsed.success) {
@@ -301,7 +348,17 @@ export class SyncRulesEngine {
         ),
       ];
     }
-    const fx = await decider.process(parsed.data);
+    const item = parsed.data;
+    const now = this.options.clock.now().toISOString();
+    if (item.cause.kind === 'job' && store.isJobCancelled(item.connectionId, item.cause.jobId)) {
+      const skipped = itemDone(this.topics, item, 'skipped', now);
+      return skipped ? [skipped] : [];
+    }
+    const fx = await decider.process(item);
+    if (fx.forwards.length === 0) {
+      const done = itemDone(this.topics, item, 'done', now);
+      if (done) out.push(done);
+    }
     for (const cmd of fx.salesforceCommands) {
       out.push({
         topic: this.topics.salesforceCommands,

@@ -1,5 +1,6 @@
 import { TOPICS, topicName, type TopicRef } from '@crm-sync/domain';
 import type { TopicSpec } from '@crm-sync/kafka';
+import { JOB_EVENTS_TOPIC } from './jobs/job-events.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -33,6 +34,7 @@ export interface SyncRulesTopics {
   readonly deadLetter: string;
   readonly work: string;
   readonly state: string;
+  readonly jobEvents: string;
 }
 
 export function syncRulesTopics(prefix: string | undefined): SyncRulesTopics {
@@ -48,6 +50,7 @@ export function syncRulesTopics(prefix: string | undefined): SyncRulesTopics {
     deadLetter: name(TOPICS.deadLetter.ref),
     work: name(WORK_TOPIC.ref),
     state: name(STATE_TOPIC.ref),
+    jobEvents: name(JOB_EVENTS_TOPIC.ref),
   };
 }
 
@@ -60,7 +63,8 @@ export function syncRulesTopicSpecs(prefix: string | undefined): TopicSpec[] {
     topic: topicName(t.ref, prefix),
     partitions: t.partitions,
     cleanupPolicy,
-    ...(t.retentionMs === undefined || t.retentionMs < 0 ? {} : { retentionMs: t.retentionMs }),
+    // -1 keeps messages forever (the control topic: settings must be rebuildable from it).
+    ...(t.retentionMs === undefined ? {} : { retentionMs: t.retentionMs }),
   });
   return [
     spec(TOPICS.salesforceChanges),
@@ -73,5 +77,6 @@ export function syncRulesTopicSpecs(prefix: string | undefined): TopicSpec[] {
     spec(TOPICS.deadLetter),
     spec(WORK_TOPIC),
     spec(STATE_TOPIC, 'compact'),
+    spec(JOB_EVENTS_TOPIC),
   ];
 }

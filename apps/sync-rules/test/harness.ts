@@ -5,6 +5,7 @@ import {
   type ConnectionSettings,
   type DecisionRecorded,
   type FieldMapping,
+  type JobProgress,
   type HubSpotCommand,
   type SalesforceCommand,
 } from '@crm-sync/domain';
@@ -157,6 +158,39 @@ export class Harness {
         );
       },
       { description: 'settings applied' },
+    );
+  }
+
+  /** Publishes a control message (a job request) the way the settings API does. */
+  async control(type: string, payload: unknown): Promise<void> {
+    await this.producer.send({
+      topic: this.topics.syncControl,
+      messages: [
+        {
+          key: this.connectionId,
+          value: JSON.stringify({
+            id: uniqueName('ctl'),
+            type,
+            connectionId: this.connectionId,
+            occurredAt: new Date().toISOString(),
+            source: 'settings-api',
+            payload,
+          }),
+        },
+      ],
+    });
+  }
+
+  /** A job's progress as the settings API reads it, once `until` holds. */
+  async jobProgress(jobId: string, until: (p: JobProgress) => boolean): Promise<JobProgress> {
+    return waitFor(
+      async () => {
+        const doc = await this.db.db
+          .collection<JobProgress & { _id: string }>('job_progress')
+          .findOne({ _id: jobId });
+        return doc && until(doc) ? doc : undefined;
+      },
+      { description: `progress of job ${jobId}` },
     );
   }
 

@@ -91,6 +91,10 @@ export class Decider {
       await this.onResult(item, cause.result, fx);
       return fx;
     }
+    if (cause.kind === 'job') {
+      await this.onJob(item, config, cause.job, fx);
+      return fx;
+    }
     if (cause.kind === 'contact') {
       if (await this.forwardIfLinked(item, cause.companyId, fx)) return fx;
       await this.evaluateCompany(item, config, cause.companyId, fx);
@@ -559,6 +563,74 @@ export class Decider {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // R5 and R8: jobs
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * A job item. Linked pair (subject: the account): push and pull every mapped field now, under
+   * the sync rules (R8 resync, R5 mass sync). Unlinked company: a resync creates the account,
+   * skipping R6's criteria (the upsert by the external-id field still prevents a duplicate); a
+   * mass sync has nothing to apply to an unlinked company.
+   */
+  private async onJob(
+    item: WorkItem,
+    config: ConnectionConfig,
+    job: 'resync' | 'mass_sync',
+    fx: Effects,
+  ) {
+    const c = item.connectionId;
+    const reason = job === 'resync' ? 'MANUAL_RESYNC' : 'MASS_SYNC';
+    if (item.subject.kind === 'company') {
+      const companyId = item.subject.companyId;
+      if (await this.forwardIfLinked(item, companyId, fx)) return;
+      const company = await this.store.getCompany(c, companyId);
+      if (!company || company.deleted) {
+        fx.decide(companyRef(companyId), 'job', { kind: 'skip', reasons: ['RECORD_UNKNOWN'] });
+        return;
+      }
+      if (job === 'mass_sync' || !config.settings.syncCompanies) {
+        fx.decide(companyRef(companyId), 'job', {
+          kind: 'skip',
+          reasons: [config.settings.syncCompanies ? 'NOT_LINKED' : 'SYNC_DISABLED'],
+        });
+        return;
+      }
+      fx.decide(companyRef(companyId), 'job', {
+        kind: 'create',
+        target: 'salesforce',
+        reasons: [reason],
+      });
+      await this.createAccountFor(c, config, company, [], fx);
+      return;
+    }
+    const accountId = item.subject.accountId;
+    const link = await this.store.linkByAccount(c, accountId);
+    const account = await this.store.getAccount(c, accountId);
+    const company = link ? await this.store.getCompany(c, link.companyId) : undefined;
+    if (!config.settings.syncCompanies) {
+      fx.decide(accountRef(accountId), 'job', { kind: 'skip', reasons: ['SYNC_DISABLED'] });
+      return;
+    }
+    if (!link || !account || !company) {
+      fx.decide(accountRef(accountId), 'job', {
+        kind: 'skip',
+        reasons: [link ? 'RECORD_UNKNOWN' : 'NOT_LINKED'],
+      });
+      return;
+    }
+    fx.decide(accountRef(accountId), 'job', {
+      kind: 'update',
+      target: 'hubspot',
+      reasons: [reason],
+      values: {},
+    });
+    await this.mergeWith(item, config, link, account, company, 'salesforce', [], fx, {
+      salesforce: mappedFields(config.mappings, 'salesforce'),
+      hubspot: mappedFields(config.mappings, 'hubspot'),
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // R9: field merge of a linked pair
   // ---------------------------------------------------------------------------------------------
 
@@ -585,6 +657,8 @@ export class Decider {
     side: 'salesforce' | 'hubspot',
     changed: readonly string[],
     fx: Effects,
+    /** Both sides' changed fields at once (a resync pushes and pulls); overrides `changed`. */
+    both?: { readonly salesforce: readonly string[]; readonly hubspot: readonly string[] },
   ) {
     const c = item.connectionId;
     const result = mergeFields({
@@ -592,12 +666,12 @@ export class Decider {
       salesforce: {
         values: account.fields,
         changedAt: account.fieldChangedAt,
-        changed: side === 'salesforce' ? changed : [],
+        changed: both?.salesforce ?? (side === 'salesforce' ? changed : []),
       },
       hubspot: {
         values: company.properties,
         changedAt: company.propertyChangedAt,
-        changed: side === 'hubspot' ? changed : [],
+        changed: both?.hubspot ?? (side === 'hubspot' ? changed : []),
       },
     });
     this.recordMerge(fx, link, result);

@@ -36,6 +36,13 @@ export const WorkCause = z.discriminatedUnion('kind', [
     causationId: z.string().min(1),
     changedAt: z.iso.datetime({ offset: true }),
   }),
+  /** A job asked for this subject: a manual resync (R8) or a mass sync (R5). */
+  z.object({
+    kind: z.literal('job'),
+    jobId: z.string().min(1),
+    job: z.enum(['resync', 'mass_sync']),
+    causationId: z.string().min(1),
+  }),
 ]);
 export type WorkCause = z.infer<typeof WorkCause>;
 

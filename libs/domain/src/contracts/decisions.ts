@@ -22,6 +22,12 @@ export const ReasonCode = z.enum([
   'RESTORED',
   'MERGED_INTO_OTHER_RECORD',
   'MANUAL_RESYNC',
+  /** R5: a mass sync (a new or changed mapping applied to existing records). */
+  'MASS_SYNC',
+  /** A job's record was not processed because the job was cancelled. */
+  'JOB_CANCELLED',
+  /** A resync named a record this connection has never seen. */
+  'RECORD_UNKNOWN',
   // R4 dedupe
   'DEDUPE_BY_ACCOUNT_ID',
   'DEDUPE_BY_DOMAIN',
@@ -119,6 +125,8 @@ export const RuleId = z.enum([
   'lifecycle',
   'field_merge',
   'echo',
+  /** R5 and R8: a job (manual resync, mass sync) asked for the record. */
+  'job',
 ]);
 export type RuleId = z.infer<typeof RuleId>;
 

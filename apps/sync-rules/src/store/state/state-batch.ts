@@ -10,7 +10,13 @@ import type {
   StoredDecision,
   SyncStore,
 } from '../sync-store.port.js';
-import { rowId, type Association, type StateRecord, type SyncState } from './sync-state.js';
+import {
+  rowId,
+  type Association,
+  type JobState,
+  type StateRecord,
+  type SyncState,
+} from './sync-state.js';
 import type { Table } from './table.js';
 
 /**
@@ -197,6 +203,13 @@ export class StateBatch implements SyncStore {
     return Promise.resolve();
   }
 
+  isJobCancelled(c: string, jobId: string): boolean {
+    return this.read(this.state.jobs, rowId(c, jobId))?.cancelled === true;
+  }
+  stageJob(c: string, job: JobState): void {
+    this.write(this.state.jobs, rowId(c, job.jobId), job);
+  }
+
   appendDecisions(_c: string, _decisions: readonly StoredDecision[]): Promise<void> {
     return Promise.resolve();
   }
@@ -214,6 +227,11 @@ export class StateBatch implements SyncStore {
   errorsFor(c: string, recordId: string): Promise<RecordedError[]> {
     return Promise.resolve(this.find(this.state.errors, 'record', c, recordId));
   }
+}
+
+/** Marks a job cancelled (staged like every other write). */
+export function cancelJob(batch: StateBatch, connectionId: string, jobId: string): void {
+  batch.stageJob(connectionId, { jobId, cancelled: true });
 }
 
 /** Applies changelog records to the state; returns how many changed it. */

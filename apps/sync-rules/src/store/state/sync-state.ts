@@ -11,6 +11,11 @@ import type {
 } from '../sync-store.port.js';
 import { SEP, Table } from './table.js';
 
+export interface JobState {
+  readonly jobId: string;
+  readonly cancelled: boolean;
+}
+
 export interface Association {
   readonly companyId: string;
   readonly contactId: string;
@@ -49,6 +54,8 @@ export class SyncState {
   });
   readonly pending = new Table<PendingCreate>('pending_creates');
   readonly errors = new Table<RecordedError>('sync_errors', { record: (e) => [e.recordId] });
+  /** Jobs a person cancelled: their remaining items are skipped. */
+  readonly jobs = new Table<JobState>('jobs');
 
   /** The tables the changelog carries, by name. */
   readonly tables: ReadonlyMap<string, Table<unknown>> = new Map(
@@ -62,6 +69,7 @@ export class SyncState {
         this.salesforceContacts,
         this.pending,
         this.errors,
+        this.jobs,
       ] as Table<unknown>[]
     ).map((t) => [t.name, t]),
   );

@@ -50,6 +50,12 @@ export class Table<T> {
     return ids === undefined ? [] : [...ids];
   }
 
+  /** Every row of one connection (a scan: for jobs, never on the per-event path). */
+  *rowsOf(connectionId: string): Generator<T> {
+    const prefix = connectionId + SEP;
+    for (const [id, row] of this.rows) if (id.startsWith(prefix)) yield JSON.parse(row.json) as T;
+  }
+
   /** Indexed values of a row (for an overlay that must tell whether a changed row still matches). */
   valuesOf(index: string, row: T): readonly string[] {
     return this.indexers[index]?.(row) ?? [];
