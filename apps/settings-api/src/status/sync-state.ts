@@ -1,0 +1,81 @@
+import { CrmSystem, DecisionRecord, SyncErrorData } from '@crm-sync/domain';
+import { z } from 'zod';
+
+/**
+ * The documents sync-rules' read model holds (apps/sync-rules/src/store/read-model.ts, row shapes
+ * in apps/sync-rules/src/store/sync-store.port.ts), as this API
+ * reads them. It never writes them. Each is parsed leniently (unknown fields ignored) and one that
+ * does not parse is skipped with a warning, so a newer sync-rules never breaks a status page.
+ */
+export const LinkDoc = z.object({
+  accountId: z.string(),
+  companyId: z.string(),
+  linkedAt: z.string(),
+  via: z.string(),
+  deletedOn: z.enum(['salesforce', 'hubspot']).nullable().default(null),
+});
+export type LinkDoc = z.infer<typeof LinkDoc>;
+
+export const DecisionDoc = DecisionRecord.extend({ recordId: z.string() });
+export type DecisionDoc = z.infer<typeof DecisionDoc>;
+
+export const ErrorDoc = SyncErrorData.extend({
+  system: CrmSystem,
+  recordId: z.string(),
+  occurredAt: z.string(),
+});
+export type ErrorDoc = z.infer<typeof ErrorDoc> & { readonly id: string };
+
+export const AccountDoc = z.object({
+  accountId: z.string(),
+  fieldChangedAt: z.record(z.string(), z.string()).default({}),
+  deleted: z.boolean().default(false),
+});
+export type AccountDoc = z.infer<typeof AccountDoc>;
+
+export const CompanyDoc = z.object({
+  companyId: z.string(),
+  propertyChangedAt: z.record(z.string(), z.string()).default({}),
+  deleted: z.boolean().default(false),
+});
+export type CompanyDoc = z.infer<typeof CompanyDoc>;
+
+export interface ErrorFilter {
+  readonly category?: string | undefined;
+  readonly system?: string | undefined;
+  readonly recordId?: string | undefined;
+  readonly code?: string | undefined;
+}
+
+export interface ConnectionCounts {
+  readonly links: number;
+  readonly linksWithDeletedSide: number;
+  readonly accounts: number;
+  readonly companies: number;
+  readonly failingRecords: number;
+  readonly errorsByCategory: Readonly<Record<string, number>>;
+}
+
+/** Read access to sync-rules' state. */
+export interface SyncStateReader {
+  linkByAccount(connectionId: string, accountId: string): Promise<LinkDoc | undefined>;
+  linkByCompany(connectionId: string, companyId: string): Promise<LinkDoc | undefined>;
+  /** Newest first. */
+  decisions(
+    connectionId: string,
+    recordIds: readonly string[],
+    limit: number,
+  ): Promise<DecisionDoc[]>;
+  errors(connectionId: string, recordIds: readonly string[]): Promise<ErrorDoc[]>;
+  account(connectionId: string, accountId: string): Promise<AccountDoc | undefined>;
+  company(connectionId: string, companyId: string): Promise<CompanyDoc | undefined>;
+  /** Ordered by id; `after` is the last id of the previous page. */
+  errorPage(
+    connectionId: string,
+    filter: ErrorFilter,
+    after: string | undefined,
+    limit: number,
+  ): Promise<ErrorDoc[]>;
+  errorCount(connectionId: string, filter: ErrorFilter): Promise<number>;
+  counts(connectionId: string): Promise<ConnectionCounts>;
+}
