@@ -442,13 +442,9 @@ export class Decider {
     p: HubSpotAssociationChange,
     fx: Effects,
   ) {
+    // The router recorded the association (in the contact's partition, in order with the
+    // contact's own changes); here the company is evaluated with it.
     if (await this.forwardIfLinked(item, p.companyId, fx)) return;
-    await this.store.setAssociation(
-      item.connectionId,
-      p.companyId,
-      p.contactId,
-      p.changeType === 'added',
-    );
     await this.evaluateCompany(item, config, p.companyId, fx);
   }
 
@@ -504,6 +500,10 @@ export class Decider {
         await this.createAccountFor(c, config, company, decision.reparentContactIds ?? [], fx);
     }
 
+    if (item.subject.kind === 'account') {
+      await this.reparentLatePrivateContacts(c, item.subject.accountId, contacts, fx);
+    }
+
     if (company) {
       const rollup = decideLifecycleRollup({
         settings: config.settings,
@@ -523,6 +523,27 @@ export class Decider {
           properties: { ...company.properties, lifecyclestage: stage },
           propertyChangedAt: { ...company.propertyChangedAt, lifecyclestage: fx.at },
         });
+      }
+    }
+  }
+
+  /**
+   * R6's re-parenting, for private contacts that became known after the account was created
+   * (capture of the two CRMs is not ordered): a contact of a company whose account we created
+   * that syncs with a private Salesforce contact gets the account too.
+   */
+  private async reparentLatePrivateContacts(
+    c: string,
+    accountId: string,
+    contacts: readonly AssociatedContact[],
+    fx: Effects,
+  ) {
+    const link = await this.store.linkByAccount(c, accountId);
+    if (link?.via !== 'created_account') return;
+    for (const contact of contacts) {
+      const s = contact.syncsWith;
+      if (s?.object === 'Contact' && s.accountId === null) {
+        fx.command(COMMAND_TYPES.reparentSalesforceContact, { contactId: s.id, accountId });
       }
     }
   }

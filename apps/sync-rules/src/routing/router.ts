@@ -63,6 +63,9 @@ export class Router {
           ),
         ];
       case 'hubspot_association':
+        // Associations travel with their contact (same partition, in order with its changes):
+        // recorded here, a contact change routed after it always finds its companies.
+        await this.store.setAssociation(c, p.companyId, p.contactId, p.changeType === 'added');
         return [
           item(event.id, c, await this.companySubject(c, p.companyId), { kind: 'change', event }),
         ];

@@ -267,19 +267,23 @@ export function decodeChangeEvent(raw: string): ParseResult<ChangeEvent> {
   return parseChangeEvent(json);
 }
 
-/** Which record each kind of change is about (associations: the company, for R6 and R7). */
+/**
+ * Which record each kind of change is keyed by. Associations go with their contact: a contact's
+ * changes and its associations then share one partition and stay in order, so whoever reads the
+ * stream sees a contact's lifecycle stage and its companies consistently (R6, R7).
+ */
 const CHANGE_SUBJECT = {
   salesforce_account: { system: 'salesforce', object: 'Account' },
   salesforce_contact: { system: 'salesforce', object: 'Contact' },
   salesforce_lead: { system: 'salesforce', object: 'Lead' },
   hubspot_company: { system: 'hubspot', object: 'company' },
   hubspot_contact: { system: 'hubspot', object: 'contact' },
-  hubspot_association: { system: 'hubspot', object: 'company' },
+  hubspot_association: { system: 'hubspot', object: 'contact' },
 } as const satisfies Record<ChangePayload['kind'], Omit<RecordRef, 'recordId'>>;
 
 /** The Kafka key of a change event (see `recordKey`). */
 export function changeEventKey(event: ChangeEvent): string {
   const p = event.payload;
-  const recordId = p.kind === 'hubspot_association' ? p.companyId : p.recordId;
+  const recordId = p.kind === 'hubspot_association' ? p.contactId : p.recordId;
   return recordKey(event.connectionId, { ...CHANGE_SUBJECT[p.kind], recordId });
 }

@@ -96,7 +96,7 @@ describe('parseChangeEvent', () => {
     expect(r.ok ? '' : r.reason).toMatch(/^not JSON/);
   });
 
-  it('keys each kind by its record (associations by the company)', () => {
+  it('keys each kind by its record (associations by the contact)', () => {
     const keys = VALID_CHANGE_EVENTS.map(([, input]) => {
       const r = parseChangeEvent(input);
       if (!r.ok) throw new Error(r.reason);
@@ -112,7 +112,7 @@ describe('parseChangeEvent', () => {
       'c1:hubspot:company:123',
       'c1:hubspot:company:123',
       'c1:hubspot:contact:123',
-      'c1:hubspot:company:1',
+      'c1:hubspot:contact:2',
     ]);
   });
 });
