@@ -9,24 +9,217 @@ import {
 } from '@crm-sync/runtime';
 import { z } from 'zod';
 
-/** Everything hs-connector reads from its environment, parsed once at boot. */
-export const HsConnectorConfig = z.object({
-  ...httpEnv(DEFAULT_PORTS['hs-connector']),
-  ...kafkaEnv,
-  ...mongoEnv,
-  LOG_LEVEL: logLevel,
-  /** The connection this connector instance serves. */
-  CONNECTION_ID: z
+/** A positive integer, or `off` (also `0`) to switch a limit off. */
+const limit = (fallback: number | 'off') =>
+  z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,100}$/)
-    .default('default'),
-  /** The HubSpot app's client secret: the key of webhook signatures. A secret: env only. */
-  HUBSPOT_CLIENT_SECRET: z.string().min(8, 'HUBSPOT_CLIENT_SECRET must be at least 8 characters'),
-  /** The exact URL HubSpot calls, when a proxy rewrites scheme, host or path. */
-  HUBSPOT_WEBHOOK_URL: z.url().optional(),
-});
-export type HsConnectorConfig = z.output<typeof HsConnectorConfig>;
+    .default(String(fallback))
+    .transform((s, c) => {
+      if (s === 'off' || s === '0') return null;
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < 0) {
+        c.addIssue({ code: 'custom', message: 'expected a positive integer, 0 or off' });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const millis = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+
+/** Comma-separated property names, added to the built-in lists (see `properties.ts`). */
+const propertyList = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0),
+  )
+  .pipe(z.array(z.string().regex(/^[a-z0-9_]+$/, 'not a HubSpot property name')));
+
+/** Everything hs-connector reads from its environment, parsed once at boot. */
+export const HsConnectorEnv = z
+  .object({
+    ...httpEnv(DEFAULT_PORTS['hs-connector']),
+    ...kafkaEnv,
+    ...mongoEnv,
+    LOG_LEVEL: logLevel,
+    /** Consumer group prefix: instances with the same value share the work of every connection. */
+    HS_CONNECTOR_GROUP: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/)
+      .default('hs-connector'),
+    /** The connection this deployment serves (its webhooks, polling, commands). */
+    CONNECTION_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,100}$/)
+      .default('default'),
+    /** The HubSpot app's client secret: the key of webhook signatures and OAuth refreshes. A secret: env only. */
+    HUBSPOT_CLIENT_SECRET: z.string().min(8, 'HUBSPOT_CLIENT_SECRET must be at least 8 characters'),
+    /** The exact URL HubSpot calls, when a proxy rewrites scheme, host or path. */
+    HUBSPOT_WEBHOOK_URL: z.url().optional(),
+    /** Private-app or OAuth access token. A secret: env only. */
+    HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
+    /** OAuth: with a refresh token (and HUBSPOT_CLIENT_ID) expired access tokens are renewed. */
+    HUBSPOT_REFRESH_TOKEN: z.string().min(1).optional(),
+    HUBSPOT_CLIENT_ID: z.string().min(1).optional(),
+    /** `https://api.hubapi.com`, or a sandbox. */
+    HUBSPOT_BASE_URL: z.url().default('https://api.hubapi.com'),
+    /** Our app id: HubSpot marks our writes with `sourceId` = it (echoes of our own writes). */
+    HUBSPOT_APP_ID: z.string().regex(/^[0-9]+$/, 'HUBSPOT_APP_ID must be digits'),
+    /** Requests per rolling 10 s (HubSpot: 100 Free/Starter, 190 Professional/Enterprise). */
+    HUBSPOT_LIMIT_TEN_SECONDLY: limit(190),
+    /** Requests per day (HubSpot: 250,000 to 1,000,000 by tier), shared with other apps' use. */
+    HUBSPOT_LIMIT_DAILY: limit(250_000),
+    /** CRM search requests per second (HubSpot: 5 per account). */
+    HUBSPOT_LIMIT_SEARCH_PER_SECOND: limit(5),
+    /** Share of each limit backfill (polling, sweeps) may use while live work flows. */
+    HUBSPOT_BACKFILL_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+    /** Wait after a TEN_SECONDLY_ROLLING 429 before the next request of this connection. */
+    HUBSPOT_RATE_LIMIT_PAUSE_MS: millis(1_000),
+    HUBSPOT_REQUEST_TIMEOUT_MS: millis(30_000, 100),
+    /** Tries per HubSpot request for transient faults (5xx, timeouts, 429), the first included. */
+    HUBSPOT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+    /** Batch requests in flight per partition batch (command writes, reads). */
+    HUBSPOT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    /** HubSpot requests of one connection in flight at once (per instance), live ones first. */
+    HUBSPOT_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(256).default(4),
+    /** Partitions each pipeline processes at once, each in its own Kafka transaction. */
+    HS_CONNECTOR_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(6),
+    /** Reconciliation polling: pause between polls, overlap re-read each time, first start. */
+    HUBSPOT_POLL_INTERVAL_MS: millis(60_000, 10),
+    HUBSPOT_POLL_LOOKBACK_MS: millis(120_000),
+    /** Where the very first poll starts (ISO time); default: now minus the lookback. */
+    HUBSPOT_POLL_START: z.iso.datetime({ offset: true }).optional(),
+    /** Full association and deletion sweep; 0 switches it off. */
+    HUBSPOT_SWEEP_INTERVAL_MS: millis(6 * 60 * 60 * 1000),
+    /** Extra properties to read (mapped custom properties, inclusion-list properties). */
+    HUBSPOT_COMPANY_PROPERTIES: propertyList,
+    HUBSPOT_CONTACT_PROPERTIES: propertyList,
+    /** How often consumer lag is sampled for `/metrics`. */
+    METRICS_LAG_INTERVAL_MS: millis(15_000, 100),
+  })
+  .superRefine((env, ctx) => {
+    if (env.HUBSPOT_ACCESS_TOKEN === undefined && env.HUBSPOT_REFRESH_TOKEN === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HUBSPOT_ACCESS_TOKEN'],
+        message: 'set HUBSPOT_ACCESS_TOKEN, or HUBSPOT_REFRESH_TOKEN with HUBSPOT_CLIENT_ID',
+      });
+    }
+    if ((env.HUBSPOT_REFRESH_TOKEN === undefined) !== (env.HUBSPOT_CLIENT_ID === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HUBSPOT_CLIENT_ID'],
+        message: 'HUBSPOT_REFRESH_TOKEN and HUBSPOT_CLIENT_ID go together',
+      });
+    }
+  });
+export type HsConnectorEnv = z.output<typeof HsConnectorEnv>;
+
+/** API limits of one connection; `null` switches a limit off. */
+export interface HubSpotLimits {
+  readonly tenSecondly: number | null;
+  readonly daily: number | null;
+  readonly searchPerSecond: number | null;
+  readonly backfillShare: number;
+}
+
+/** Everything one connection needs: credentials, API endpoint, limits, polling. */
+export interface ConnectionConfig {
+  readonly connectionId: string;
+  readonly baseUrl: string;
+  readonly accessToken: string | undefined;
+  readonly oauth: { readonly clientId: string; readonly refreshToken: string } | undefined;
+  readonly clientSecret: string;
+  readonly appId: string;
+  readonly limits: HubSpotLimits;
+  readonly companyProperties: readonly string[];
+  readonly contactProperties: readonly string[];
+}
+
+/** Service-wide settings (same for every connection). */
+export interface HsConnectorConfig {
+  readonly HOST: string;
+  readonly PORT: number;
+  readonly LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error';
+  readonly KAFKA_BROKERS: readonly string[];
+  readonly KAFKA_TOPIC_PREFIX: string | undefined;
+  readonly MONGO_URL: string;
+  readonly MONGO_DB: string;
+  readonly group: string;
+  readonly partitionsConcurrently: number;
+  readonly webhook: { readonly connectionId: string; readonly publicUrl: string | undefined };
+  readonly http: {
+    readonly timeoutMs: number;
+    readonly maxAttempts: number;
+    readonly concurrency: number;
+    readonly maxInFlight: number;
+    readonly rateLimitPauseMs: number;
+  };
+  readonly polling: {
+    readonly intervalMs: number;
+    readonly lookbackMs: number;
+    readonly startAt: number | undefined;
+    readonly sweepIntervalMs: number;
+  };
+  readonly metricsLagIntervalMs: number;
+  /** connectionId → its settings; one deployment can serve many connections. */
+  readonly connections: ReadonlyMap<string, ConnectionConfig>;
+}
 
 export function loadConfig(env: Env): HsConnectorConfig {
-  return parseConfig(HsConnectorConfig, env);
+  return toConfig(parseConfig(HsConnectorEnv, env));
+}
+
+/** The flat environment describes one connection; the service is built around the map. */
+export function toConfig(env: HsConnectorEnv): HsConnectorConfig {
+  const connection: ConnectionConfig = {
+    connectionId: env.CONNECTION_ID,
+    baseUrl: env.HUBSPOT_BASE_URL.replace(/\/+$/, ''),
+    accessToken: env.HUBSPOT_ACCESS_TOKEN,
+    oauth:
+      env.HUBSPOT_REFRESH_TOKEN === undefined || env.HUBSPOT_CLIENT_ID === undefined
+        ? undefined
+        : { clientId: env.HUBSPOT_CLIENT_ID, refreshToken: env.HUBSPOT_REFRESH_TOKEN },
+    clientSecret: env.HUBSPOT_CLIENT_SECRET,
+    appId: env.HUBSPOT_APP_ID,
+    limits: {
+      tenSecondly: env.HUBSPOT_LIMIT_TEN_SECONDLY,
+      daily: env.HUBSPOT_LIMIT_DAILY,
+      searchPerSecond: env.HUBSPOT_LIMIT_SEARCH_PER_SECOND,
+      backfillShare: env.HUBSPOT_BACKFILL_SHARE,
+    },
+    companyProperties: env.HUBSPOT_COMPANY_PROPERTIES,
+    contactProperties: env.HUBSPOT_CONTACT_PROPERTIES,
+  };
+  return {
+    HOST: env.HOST,
+    PORT: env.PORT,
+    LOG_LEVEL: env.LOG_LEVEL,
+    KAFKA_BROKERS: env.KAFKA_BROKERS,
+    KAFKA_TOPIC_PREFIX: env.KAFKA_TOPIC_PREFIX,
+    MONGO_URL: env.MONGO_URL,
+    MONGO_DB: env.MONGO_DB,
+    group: env.HS_CONNECTOR_GROUP,
+    partitionsConcurrently: env.HS_CONNECTOR_PARTITIONS_CONCURRENTLY,
+    webhook: { connectionId: env.CONNECTION_ID, publicUrl: env.HUBSPOT_WEBHOOK_URL },
+    http: {
+      timeoutMs: env.HUBSPOT_REQUEST_TIMEOUT_MS,
+      maxAttempts: env.HUBSPOT_MAX_ATTEMPTS,
+      concurrency: env.HUBSPOT_CONCURRENCY,
+      maxInFlight: env.HUBSPOT_MAX_IN_FLIGHT,
+      rateLimitPauseMs: env.HUBSPOT_RATE_LIMIT_PAUSE_MS,
+    },
+    polling: {
+      intervalMs: env.HUBSPOT_POLL_INTERVAL_MS,
+      lookbackMs: env.HUBSPOT_POLL_LOOKBACK_MS,
+      startAt:
+        env.HUBSPOT_POLL_START === undefined ? undefined : Date.parse(env.HUBSPOT_POLL_START),
+      sweepIntervalMs: env.HUBSPOT_SWEEP_INTERVAL_MS,
+    },
+    metricsLagIntervalMs: env.METRICS_LAG_INTERVAL_MS,
+    connections: new Map([[connection.connectionId, connection]]),
+  };
 }

@@ -3,37 +3,36 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Signature } from '@hubspot/api-client';
 import { topicName, TOPICS } from '@crm-sync/domain';
 import type { RunningService } from '@crm-sync/runtime';
-import { collect, testKafka, testServiceConfig, waitFor, type Collector } from '@crm-sync/testing';
+import { collect, testKafka, waitFor, type Collector } from '@crm-sync/testing';
+import { Cleanup } from '../../test/cleanup.js';
+import { connectorEnv } from '../../test/env.js';
+import { SANDBOX_SECRET, startSandbox, type RunningSandbox } from '../../test/hubspot-sandbox.js';
 import { loadConfig } from '../config.js';
 import { startHsConnector } from '../main.js';
 
-const SECRET = 'sandbox-client-secret';
+const SECRET = SANDBOX_SECRET;
+let sandbox: RunningSandbox;
 let service: RunningService;
 let inbox: Collector;
 let url: string;
 
+const cleanup = new Cleanup();
+
 beforeAll(async () => {
-  const config = testServiceConfig();
-  service = await startHsConnector(
-    loadConfig({
-      ...Object.fromEntries(
-        Object.entries(config).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]),
-      ),
-      HUBSPOT_CLIENT_SECRET: SECRET,
-      CONNECTION_ID: 'conn-webhooks',
-    }),
-  );
+  sandbox = cleanup.add(await startSandbox(), (s) => s.close());
+  const env = connectorEnv(sandbox.url, { CONNECTION_ID: 'conn-webhooks' });
+  service = cleanup.add(await startHsConnector(loadConfig(env)), (s) => s.app.close());
   url = `${service.url}/webhooks/hubspot`;
-  inbox = await collect(
-    testKafka(),
-    topicName(TOPICS.hubspotWebhookInbox.ref, config.KAFKA_TOPIC_PREFIX),
+  inbox = cleanup.add(
+    await collect(
+      testKafka(),
+      topicName(TOPICS.hubspotWebhookInbox.ref, env['KAFKA_TOPIC_PREFIX']),
+    ),
+    (c) => c.stop(),
   );
 });
 
-afterAll(async () => {
-  await inbox.stop();
-  await service.app.close();
-});
+afterAll(() => cleanup.run());
 
 const event = (eventId: number) => ({
   eventId,

@@ -1,0 +1,185 @@
+import type { Clock, ConnectorMetrics } from '@crm-sync/connector-kit';
+import { HubSpotCommand } from '@crm-sync/domain';
+import type { BatchContext, InboundMessage, OutboundMessage } from '@crm-sync/kafka';
+import type { Logger } from '@crm-sync/runtime';
+import { z } from 'zod';
+import type { Connections, ConnectionRuntime } from '../connections/connection-runtime.js';
+import { HubSpotRequestError } from '../hubspot/failures.js';
+import { holdWhileBudgetSpent } from '../kafka/budget-hold.js';
+import { deadLetter, parseJson } from '../kafka/dead-letter.js';
+import { mapConcurrent } from '../util/batching.js';
+import { planWrites, type WriteGroup } from './command-plan.js';
+import { allFailed, outcomesOf, resultMessage, type WriteOutcome } from './command-results.js';
+
+export interface CommandProcessorDeps {
+  readonly connections: Connections;
+  readonly resultsTopic: string;
+  readonly deadLetterTopic: string;
+  readonly groupId: string;
+  readonly metrics: ConnectorMetrics;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly concurrency: number;
+  /** Aborted at shutdown: a batch held for the budget lets go at once. */
+  readonly signal: AbortSignal;
+}
+
+type WriteKind = 'upsert' | 'update';
+
+/**
+ * HubSpot commands → HubSpot batch writes → one result per command, one partition batch at a
+ * time inside a Kafka transaction (the results and the command offsets commit together).
+ *
+ * Exactly-once towards HubSpot rests on two facts: the only way a command runs twice is a batch
+ * interrupted before its commit (crash, rebalance), and every write we make is idempotent (an
+ * upsert by `salesforceaccountid` finds the company the first run created; an update writes the
+ * same values again). So a re-run leaves no duplicate, and its results replace the lost ones.
+ *
+ * Failures: a record HubSpot refuses (207 error entry, or a whole request refused for it) is a
+ * failed result with the domain's category; a request that keeps failing transiently (5xx,
+ * timeouts, 429 after retries, the daily limit) throws, so the batch is retried later and no
+ * command is lost or failed for a fault that heals.
+ */
+export class CommandProcessor {
+  constructor(private readonly deps: CommandProcessorDeps) {}
+
+  async handle(messages: readonly InboundMessage[], ctx: BatchContext): Promise<OutboundMessage[]> {
+    try {
+      return await this.process(messages, ctx);
+    } catch (e) {
+      await holdWhileBudgetSpent(e, ctx, this.deps.clock, this.deps.signal);
+      throw e;
+    }
+  }
+
+  private async process(
+    messages: readonly InboundMessage[],
+    ctx: BatchContext,
+  ): Promise<OutboundMessage[]> {
+    const out: OutboundMessage[] = [];
+    const byConnection = new Map<string, HubSpotCommand[]>();
+    for (const m of messages) {
+      const parsed = HubSpotCommand.safeParse(parseJson(m.value));
+      if (!parsed.success) {
+        out.push(this.deadLetter(m, `not a HubSpot command: ${z.prettifyError(parsed.error)}`));
+        continue;
+      }
+      const command = parsed.data;
+      if (this.deps.connections.get(command.connectionId) === undefined) {
+        out.push(
+          this.deadLetter(m, `unknown connection ${command.connectionId}`, command.connectionId),
+        );
+        continue;
+      }
+      const list = byConnection.get(command.connectionId) ?? [];
+      list.push(command);
+      byConnection.set(command.connectionId, list);
+    }
+    for (const [connectionId, commands] of byConnection) {
+      const runtime = this.deps.connections.get(connectionId);
+      if (runtime !== undefined) out.push(...(await this.carryOut(runtime, commands, ctx)));
+    }
+    return out;
+  }
+
+  private async carryOut(
+    runtime: ConnectionRuntime,
+    commands: readonly HubSpotCommand[],
+    ctx: BatchContext,
+  ): Promise<OutboundMessage[]> {
+    const plan = planWrites(commands);
+    const requests: [WriteKind, readonly WriteGroup[]][] = [
+      ...plan.upserts.map((g): [WriteKind, readonly WriteGroup[]] => ['upsert', g]),
+      ...plan.updates.map((g): [WriteKind, readonly WriteGroup[]] => ['update', g]),
+    ];
+    const outcomes = new Map<HubSpotCommand, WriteOutcome>();
+    await mapConcurrent(requests, this.deps.concurrency, async ([kind, groups]) => {
+      const byInput = await this.write(runtime, kind, groups);
+      for (const g of groups) {
+        const outcome = byInput.get(g.input.id);
+        if (outcome !== undefined) for (const c of g.commands) outcomes.set(c, outcome);
+      }
+      await ctx.heartbeat().catch(() => undefined);
+    });
+    const completedAt = new Date(this.deps.clock.now()).toISOString();
+    const connection = runtime.config.connectionId;
+    return commands.flatMap((c) => {
+      const outcome = outcomes.get(c);
+      if (outcome === undefined) return [];
+      this.deps.metrics.commandsDone.inc({ connection, command: c.type, outcome: outcome.kind });
+      if (outcome.kind === 'failed') {
+        this.deps.metrics.errors.inc({ connection, category: outcome.error.category });
+        this.deps.logger.warn('hubspot command failed', {
+          connectionId: connection,
+          commandId: c.payload.commandId,
+          code: outcome.error.code,
+          category: outcome.error.category,
+        });
+      }
+      return [resultMessage(this.deps.resultsTopic, c, outcome, completedAt)];
+    });
+  }
+
+  /**
+   * One batch request. A whole request refused with a 4xx (HubSpot refuses a batch for one bad
+   * value) is split in halves until the refused records stand alone, so every other record is
+   * written and every result names the right record.
+   */
+  private async write(
+    runtime: ConnectionRuntime,
+    kind: WriteKind,
+    groups: readonly WriteGroup[],
+  ): Promise<Map<string, WriteOutcome>> {
+    const inputs = groups.map((g) => g.input);
+    try {
+      const response =
+        kind === 'upsert'
+          ? await runtime.api.upsertCompanies(inputs)
+          : await runtime.api.updateCompanies(inputs);
+      return outcomesOf(groups, response);
+    } catch (e) {
+      if (!(e instanceof HubSpotRequestError) || !refusedForContent(e)) throw e;
+      // One record, or a refusal that is not about content (missing scopes): nothing to split.
+      if (groups.length === 1 || e.failure.status === 403)
+        return allFailed(groups, e.syncError.data);
+      const half = Math.ceil(groups.length / 2);
+      const [a, b] = await Promise.all([
+        this.write(runtime, kind, groups.slice(0, half)),
+        this.write(runtime, kind, groups.slice(half)),
+      ]);
+      return new Map([...a, ...b]);
+    }
+  }
+
+  private deadLetter(m: InboundMessage, reason: string, connectionId?: string): OutboundMessage {
+    this.deps.logger.warn('hubspot command dead-lettered', {
+      topic: m.topic,
+      partition: m.partition,
+      offset: m.offset,
+      reason: reason.slice(0, 200),
+    });
+    this.deps.metrics.errors.inc({ connection: connectionId ?? 'unknown', category: 'poison' });
+    return deadLetter(
+      m,
+      reason,
+      this.deps.groupId,
+      this.deps.deadLetterTopic,
+      new Date(this.deps.clock.now()),
+      connectionId,
+    );
+  }
+}
+
+/** A 4xx answer about the request's content (not auth, not limits): a record-level verdict. */
+function refusedForContent(e: HubSpotRequestError): boolean {
+  const status = e.failure.status;
+  return (
+    e.failure.kind === 'http' &&
+    status !== undefined &&
+    status >= 400 &&
+    status < 500 &&
+    status !== 401 &&
+    status !== 429 &&
+    !e.syncError.retriable
+  );
+}

@@ -1,0 +1,264 @@
+import { Client } from '@hubspot/api-client';
+import type { Priority } from '@crm-sync/connector-kit';
+import type { GuardedCalls } from './guarded-calls.js';
+import type {
+  ArchivedRecord,
+  BatchWriteResponse,
+  ContactCompanies,
+  HubSpotApi,
+  HubSpotRecord,
+  ModifiedQuery,
+  ObjectType,
+  Page,
+  PropertyVersion,
+  ReadRequest,
+  SearchPage,
+  WriteError,
+  WriteInput,
+} from './hubspot-api.port.js';
+
+const LIST_PAGE = 100;
+
+/** The shapes of the generated client's models that we read (it returns class instances). */
+interface ClientVersion {
+  value: string;
+  timestamp: Date;
+  sourceType: string;
+  sourceId?: string;
+}
+interface ClientObject {
+  id: string;
+  properties: Record<string, string | null>;
+  propertiesWithHistory?: Record<string, ClientVersion[]>;
+  createdAt: Date;
+  updatedAt: Date;
+  archivedAt?: Date;
+  _new?: boolean;
+  associations?: Record<string, { results: { id: string }[] }>;
+}
+interface ClientError {
+  status: string;
+  category: string;
+  message: string;
+  context?: Record<string, string[]>;
+}
+interface ClientBatch {
+  results: ClientObject[];
+  errors?: ClientError[];
+}
+
+/**
+ * `HubSpotApi` over the unmodified official client, pointed at `basePath` (the real API or a
+ * sandbox). Every request goes through `GuardedCalls`; this file only translates shapes.
+ */
+export class HubSpotClientApi implements HubSpotApi {
+  constructor(
+    private readonly client: Client,
+    private readonly calls: GuardedCalls,
+  ) {}
+
+  async read(request: ReadRequest, priority: Priority): Promise<HubSpotRecord[]> {
+    if (request.ids.length === 0) return [];
+    const api = this.objects(request.object).batchApi;
+    const data = (await this.calls.run(
+      { name: `${request.object}.batch.read`, search: false, priority },
+      () =>
+        api.readWithHttpInfo({
+          inputs: request.ids.map((id) => ({ id })),
+          properties: [...request.properties],
+          propertiesWithHistory: [...request.history],
+        }),
+    )) as ClientBatch;
+    return data.results.map(toRecord);
+  }
+
+  async searchModified(query: ModifiedQuery, priority: Priority): Promise<SearchPage> {
+    const api = this.objects(query.object).searchApi;
+    const filters = [
+      {
+        propertyName: 'hs_lastmodifieddate',
+        operator: 'BETWEEN',
+        value: String(query.from),
+        highValue: String(query.to),
+      },
+      ...(query.afterId === undefined
+        ? []
+        : [{ propertyName: 'hs_object_id', operator: 'GT', value: query.afterId }]),
+    ];
+    // HubSpot takes sort objects; the generated client types `sorts` as strings and operators
+    // as an enum, so the body is built untyped and handed over as the client's request type.
+    const body = {
+      filterGroups: [{ filters }],
+      sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' }],
+      properties: ['hs_lastmodifieddate'],
+      limit: query.limit,
+    };
+    const data = await this.calls.run(
+      { name: `${query.object}.search`, search: true, priority },
+      () =>
+        api.doSearchWithHttpInfo(body as unknown as Parameters<typeof api.doSearchWithHttpInfo>[0]),
+    );
+    return {
+      total: data.total,
+      hits: data.results.map((r) => ({
+        id: r.id,
+        modifiedAt: Date.parse(r.properties['hs_lastmodifieddate'] ?? '') || r.updatedAt.getTime(),
+      })),
+    };
+  }
+
+  contactsOfCompanies(ids: readonly string[], priority: Priority): Promise<Map<string, string[]>> {
+    return this.associations('companies', 'contacts', ids, priority);
+  }
+
+  companiesOfContacts(ids: readonly string[], priority: Priority): Promise<Map<string, string[]>> {
+    return this.associations('contacts', 'companies', ids, priority);
+  }
+
+  async listContactCompanies(
+    after: string | undefined,
+    priority: Priority,
+  ): Promise<Page<ContactCompanies>> {
+    const api = this.client.crm.contacts.basicApi;
+    const data = await this.calls.run({ name: 'contacts.list', search: false, priority }, () =>
+      api.getPageWithHttpInfo(LIST_PAGE, after, ['hs_object_id'], undefined, ['companies']),
+    );
+    return {
+      items: (data.results as ClientObject[]).map((c) => ({
+        contactId: c.id,
+        companyIds: unique((c.associations?.['companies']?.results ?? []).map((a) => a.id)),
+      })),
+      next: data.paging?.next?.after,
+    };
+  }
+
+  async listArchived(
+    object: ObjectType,
+    after: string | undefined,
+    priority: Priority,
+  ): Promise<Page<ArchivedRecord>> {
+    const api = this.objects(object).basicApi;
+    const data = await this.calls.run(
+      { name: `${object}.list.archived`, search: false, priority },
+      () => api.getPageWithHttpInfo(LIST_PAGE, after, ['hs_object_id'], undefined, undefined, true),
+    );
+    return {
+      items: (data.results as ClientObject[]).map((r) => ({
+        id: r.id,
+        archivedAt: (r.archivedAt ?? r.updatedAt).toISOString(),
+      })),
+      next: data.paging?.next?.after,
+    };
+  }
+
+  async upsertCompanies(inputs: readonly WriteInput[]): Promise<BatchWriteResponse> {
+    const api = this.client.crm.companies.batchApi;
+    const data = (await this.calls.run(
+      { name: 'companies.batch.upsert', search: false, priority: 'live' },
+      () =>
+        api.upsertWithHttpInfo({
+          inputs: inputs.map((i) => ({
+            id: i.id,
+            idProperty: 'salesforceaccountid',
+            properties: writable(i.properties),
+          })),
+        }),
+    )) as ClientBatch;
+    return {
+      results: data.results.map((r) => ({
+        inputId: r.properties['salesforceaccountid'] ?? '',
+        companyId: r.id,
+        created: r._new === true,
+      })),
+      errors: (data.errors ?? []).map(toWriteError),
+    };
+  }
+
+  async updateCompanies(inputs: readonly WriteInput[]): Promise<BatchWriteResponse> {
+    const api = this.client.crm.companies.batchApi;
+    const data = (await this.calls.run(
+      { name: 'companies.batch.update', search: false, priority: 'live' },
+      () =>
+        api.updateWithHttpInfo({
+          inputs: inputs.map((i) => ({ id: i.id, properties: writable(i.properties) })),
+        }),
+    )) as ClientBatch;
+    return {
+      results: data.results.map((r) => ({ inputId: r.id, companyId: r.id, created: false })),
+      errors: (data.errors ?? []).map(toWriteError),
+    };
+  }
+
+  private async associations(
+    from: ObjectType,
+    to: ObjectType,
+    ids: readonly string[],
+    priority: Priority,
+  ): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (ids.length === 0) return out;
+    const api = this.client.crm.associations.v4.batchApi;
+    const data = await this.calls.run(
+      { name: `associations.${from}.${to}.batch.read`, search: false, priority },
+      () => api.getPageWithHttpInfo(from, to, { inputs: ids.map((id) => ({ id })) }),
+    );
+    for (const r of data.results) {
+      // Typed as a string, sent by HubSpot as a number.
+      out.set(r._from.id, unique(r.to.map((t) => String(t.toObjectId as unknown))));
+    }
+    return out;
+  }
+
+  private objects(object: ObjectType) {
+    return object === 'companies' ? this.client.crm.companies : this.client.crm.contacts;
+  }
+}
+
+/** Creates the official client for one connection; it must not retry or throttle on its own. */
+export function createHubSpotClient(basePath: string, accessToken: string | undefined): Client {
+  return new Client({
+    basePath,
+    ...(accessToken === undefined ? {} : { accessToken }),
+    numberOfApiCallRetries: 0,
+  });
+}
+
+function toRecord(o: ClientObject): HubSpotRecord {
+  const history: Record<string, PropertyVersion[]> = {};
+  for (const [name, versions] of Object.entries(o.propertiesWithHistory ?? {})) {
+    history[name] = versions.map((v) => ({
+      value: v.value,
+      timestamp: v.timestamp.toISOString(),
+      sourceType: v.sourceType,
+      sourceId: v.sourceId,
+    }));
+  }
+  return {
+    id: o.id,
+    properties: o.properties,
+    history,
+    createdAt: o.createdAt.toISOString(),
+    updatedAt: o.updatedAt.toISOString(),
+  };
+}
+
+function toWriteError(e: ClientError): WriteError {
+  const status = Number(e.status);
+  return {
+    status: Number.isInteger(status) ? status : undefined,
+    category: e.category,
+    message: e.message,
+    ids: e.context?.['ids'] ?? [],
+  };
+}
+
+/** HubSpot clears a property with an empty string. */
+function writable(properties: Readonly<Record<string, string | null>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(properties)) out[k] = v ?? '';
+  return out;
+}
+
+function unique(ids: readonly string[]): string[] {
+  return [...new Set(ids)];
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it } from '@jest/globals';
+import { ManualClock } from '@crm-sync/connector-kit';
+import type { HubSpotChangeEvent } from '@crm-sync/domain';
+import { createLogger } from '@crm-sync/runtime';
+import { InMemoryHubSpotApi } from '../hubspot/in-memory.hubspot-api.js';
+import { propertySets } from '../hubspot/properties.js';
+import { ConnectionPoller } from './connection-poller.js';
+import { InMemoryPollState } from './in-memory.poll-state.js';
+
+const T = Date.parse('2026-03-01T12:00:00Z');
+
+function setup(options: { publishFails?: () => boolean } = {}) {
+  const api = new InMemoryHubSpotApi();
+  const state = new InMemoryPollState();
+  const clock = new ManualClock(T);
+  const published: HubSpotChangeEvent[] = [];
+  const poller = new ConnectionPoller({
+    connectionId: 'c1',
+    api,
+    properties: propertySets({ companies: [], contacts: [] }),
+    state,
+    publish: (events) => {
+      if (options.publishFails?.() === true) return Promise.reject(new Error('broker down'));
+      published.push(...events);
+      return Promise.resolve();
+    },
+    clock,
+    logger: createLogger('test', { level: 'error' }),
+    settings: {
+      intervalMs: 1_000,
+      lookbackMs: 60_000,
+      startAt: T - 10_000,
+      sweepIntervalMs: 0,
+      sweepPagesPerCycle: 5,
+    },
+    concurrency: 2,
+  });
+  return { api, state, clock, published, poller, signal: new AbortController().signal };
+}
+
+const ids = (events: readonly HubSpotChangeEvent[]) =>
+  events.flatMap((e) => (e.payload.kind === 'hubspot_association' ? [] : [e.payload.recordId]));
+
+describe('ConnectionPoller', () => {
+  it('captures 12,000 companies changed in one millisecond, once, and moves the watermark', async () => {
+    const { api, state, clock, published, poller, signal } = setup();
+    for (let i = 0; i < 12_000; i++) api.put('companies', { name: `c${i}` }, { at: T - 100_000 });
+    api.now = T - 5_000;
+    const touched = [...Array(12_000).keys()].map((i) => String(1_000 + i));
+    for (const id of touched)
+      api.put('companies', { name: `renamed ${id}` }, { id, at: T - 5_000 });
+
+    expect(await poller.pollObject('companies', signal)).toBe(12_000);
+    expect(new Set(ids(published))).toEqual(new Set(touched));
+    expect(
+      published.every(
+        (e) => e.payload.kind === 'hubspot_company' && e.payload.changeType === 'updated',
+      ),
+    ).toBe(true);
+    expect(state.cursors.get('c1:companies')?.watermark).toBe(T);
+
+    // The next poll re-reads the overlap but reports nothing twice and reads no record again.
+    await clock.advance(1_000);
+    const reads = api.count('companies.read');
+    expect(await poller.pollObject('companies', signal)).toBe(0);
+    expect(api.count('companies.read')).toBe(reads);
+  });
+
+  it('reports a record changed again after it was reported', async () => {
+    const { api, clock, published, poller, signal } = setup();
+    const id = api.put('companies', { name: 'Acme' }, { at: T - 100_000 });
+    api.put('companies', { name: 'Acme 2' }, { id, at: T - 1_000 });
+    await poller.pollObject('companies', signal);
+    await clock.advance(5_000);
+    api.put('companies', { phone: '+1 555' }, { id, at: T + 2_000 });
+    await poller.pollObject('companies', signal);
+    expect(
+      published.map((e) =>
+        e.payload.kind === 'hubspot_company' ? e.payload.changedProperties : [],
+      ),
+    ).toEqual([['name'], ['phone']]);
+  });
+
+  it('keeps the watermark when Kafka did not take the events, so the next poll reads them again', async () => {
+    let fail = true;
+    const { api, state, published, poller, signal } = setup({ publishFails: () => fail });
+    api.put('companies', { name: 'Acme' }, { at: T - 2_000 });
+    await expect(poller.pollObject('companies', signal)).rejects.toThrow('broker down');
+    expect(state.cursors.get('c1:companies')).toBeUndefined();
+    fail = false;
+    await poller.pollObject('companies', signal);
+    expect(published).toHaveLength(1);
+  });
+
+  it('reports contact↔company association changes of polled contacts', async () => {
+    const { api, published, poller, clock, signal } = setup();
+    const company = api.put('companies', { name: 'Acme' }, { at: T - 100_000 });
+    const contact = api.put('contacts', { email: 'a@acme.com' }, { at: T - 3_000 });
+    api.associate(contact, company);
+    await poller.pollObject('contacts', signal);
+    expect(published.map((e) => e.payload)).toContainEqual(
+      expect.objectContaining({
+        kind: 'hubspot_association',
+        changeType: 'added',
+        companyId: company,
+        contactId: contact,
+      }),
+    );
+    published.length = 0;
+    await clock.advance(5_000);
+    api.dissociate(contact, company);
+    api.put('contacts', { firstname: 'Ada' }, { id: contact, at: T + 4_000 });
+    await poller.pollObject('contacts', signal);
+    expect(published.map((e) => e.payload)).toContainEqual(
+      expect.objectContaining({
+        kind: 'hubspot_association',
+        changeType: 'removed',
+        companyId: company,
+      }),
+    );
+  });
+
+  it('sweeps: association changes that do not touch the contact, and deletions', async () => {
+    const { api, published, poller, clock, state, signal } = setup();
+    const company = api.put('companies', { name: 'Acme' }, { at: T - 500_000 });
+    const contact = api.put('contacts', { email: 'a@acme.com' }, { at: T - 500_000 });
+    await poller.sweep(signal); // baseline: first sighting reports nothing
+    expect(published).toEqual([]);
+    expect(state.sweeps.get('c1')?.running).toBe(false);
+
+    api.associate(contact, company);
+    api.archive('companies', company, T + 1_000);
+    await clock.advance(6 * 3_600_000);
+    // Interval 0 in setup means "off" for cycles, but sweep() itself runs when asked.
+    await poller.sweep(signal);
+    expect(published.map((e) => e.payload)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          kind: 'hubspot_association',
+          changeType: 'added',
+          contactId: contact,
+        }),
+        expect.objectContaining({
+          kind: 'hubspot_company',
+          changeType: 'deleted',
+          recordId: company,
+        }),
+      ]),
+    );
+  });
+});
