@@ -1,92 +1,39 @@
 // `./dev up`: the whole system on embedded defaults, as local processes.
-// Starts Kafka and FerretDB (tools/infra), builds the workspace, runs both CRM sandboxes and the
-// four services with their logs under .cache/up/logs, waits until each is healthy, prints where
-// everything is, and on Ctrl-C stops the services (consumers drain), then the infrastructure.
-import { spawn, execFileSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+// Starts Kafka and FerretDB (tools/infra), builds the workspace, runs both CRM sandboxes (seeded
+// with demo data) and the four services (libs/testing `startSystem`, the same launcher the e2e
+// tests use), with a demo connection whose company sync is on. It prints where everything is,
+// starts the initial import of the Salesforce accounts and shows its progress, and on Ctrl-C
+// stops the services (consumers drain), then the infrastructure.
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const logDir = path.join(root, '.cache/up/logs');
-const HEALTH_POLL_MS = 200;
-const HEALTH_TIMEOUT_MS = 60_000;
-
-/** Processes in start order; they stop in reverse. Ports match libs/runtime DEFAULT_PORTS. */
-const PROCESSES = [
-  {
-    name: 'salesforce-sandbox',
-    port: 18510,
-    health: '/__control/health',
-    env: { SEED_ACCOUNTS: '50', SEED_CONTACTS: '120', SEED_LEADS: '30' },
-  },
-  {
-    name: 'hubspot-sandbox',
-    port: 18520,
-    health: '/__control/health',
-    env: {
-      HUBSPOT_SEED: '42:20:60',
-      // Signed deliveries to hs-connector, with the sandbox's default client secret.
-      HUBSPOT_WEBHOOK_TARGET_URL: 'http://127.0.0.1:18420/webhooks/hubspot',
-    },
-  },
-  { name: 'sync-rules', port: 18430, health: '/health', env: {} },
-  { name: 'sf-connector', port: 18410, health: '/health', env: {} },
-  {
-    name: 'hs-connector',
-    port: 18420,
-    health: '/health',
-    env: { HUBSPOT_CLIENT_SECRET: 'sandbox-client-secret' },
-  },
-  { name: 'settings-api', port: 18440, health: '/health', env: {} },
-];
+const CONNECTION = 'demo';
+/** Fixed ports (libs/runtime DEFAULT_PORTS), so URLs are the same every time. */
+const PORTS = {
+  'salesforce-sandbox': 18510,
+  'hubspot-sandbox': 18520,
+  'sync-rules': 18430,
+  'sf-connector': 18410,
+  'hs-connector': 18420,
+  'settings-api': 18440,
+};
 
 const infra = (cmd) =>
   execFileSync('bash', [path.join(root, 'tools/infra/infra.sh'), cmd], { stdio: 'inherit' });
 const log = (msg) => process.stdout.write(`» ${msg}\n`);
 
-async function waitHealthy(p, child) {
-  const url = `http://127.0.0.1:${p.port}${p.health}`;
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`${p.name} exited (${child.exitCode}); see ${p.log}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, HEALTH_POLL_MS));
-  }
-  throw new Error(`${p.name} not healthy at ${url} after ${HEALTH_TIMEOUT_MS} ms; see ${p.log}`);
-}
-
-const children = [];
+let system;
 let stopping = false;
-
 async function stopAll(code) {
   if (stopping) return;
   stopping = true;
   log('stopping services');
-  for (const { p, child } of [...children].reverse()) {
-    if (child.exitCode !== null) continue;
-    child.kill('SIGTERM');
-    await new Promise((r) => {
-      const t = setTimeout(() => {
-        child.kill('SIGKILL');
-        r();
-      }, 15_000);
-      child.once('exit', () => {
-        clearTimeout(t);
-        r();
-      });
-    });
-    log(`${p.name} stopped`);
-  }
+  await system?.stop();
   infra('stop');
   process.exit(code);
 }
-
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
@@ -97,41 +44,69 @@ async function main() {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  mkdirSync(logDir, { recursive: true });
-  const env = {
-    ...process.env,
-    KAFKA_BROKERS: '127.0.0.1:19092',
-    MONGO_URL: 'mongodb://127.0.0.1:27027/',
-  };
-  for (const p of PROCESSES) {
-    const entry = path.join(root, 'apps', p.name, 'dist/main.js');
-    if (!existsSync(entry)) {
-      log(`${p.name}: not built yet, skipped`);
-      continue;
-    }
-    p.log = path.join(logDir, `${p.name}.log`);
-    const out = createWriteStream(p.log, { flags: 'a' });
-    const child = spawn(process.execPath, [entry], {
-      env: { ...env, ...p.env, PORT: String(p.port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.pipe(out);
-    child.stderr.pipe(out);
-    children.push({ p, child });
-    child.once('exit', (code) => {
-      if (!stopping) log(`${p.name} exited with ${code}; see ${p.log}`);
-    });
-  }
-  await Promise.all(children.map(({ p, child }) => waitHealthy(p, child)));
+  const { startSystem } = await import(path.join(root, 'libs/testing/dist/index.js'));
+  log('starting the sandboxes and the services');
+  system = await startSystem({
+    root,
+    kafkaBrokers: ['127.0.0.1:19092'],
+    mongoUrl: 'mongodb://127.0.0.1:27027/',
+    ports: PORTS,
+    connectionId: CONNECTION,
+    logDir: path.join(root, '.cache/up/logs'),
+    env: {
+      'salesforce-sandbox': { SEED_ACCOUNTS: '50', SEED_CONTACTS: '120', SEED_LEADS: '30' },
+      'hubspot-sandbox': { HUBSPOT_SEED: '42:20:60' },
+      'sf-connector': { SF_POLL_INTERVAL_MS: '5000' },
+      'hs-connector': { HUBSPOT_POLL_INTERVAL_MS: '15000' },
+    },
+  });
+  const api = system.urls['settings-api'];
   process.stdout.write('\ncrm-sync is running (Ctrl-C stops everything):\n');
-  for (const { p } of children) {
+  for (const [name, url] of Object.entries(system.urls)) {
     process.stdout.write(
-      `  ${p.name.padEnd(20)} http://127.0.0.1:${p.port}   log ${path.relative(root, p.log)}\n`,
+      `  ${name.padEnd(20)} ${url}   log ${path.relative(root, system.logs[name])}\n`,
     );
   }
   process.stdout.write(
-    `  ${'kafka'.padEnd(20)} 127.0.0.1:19092\n  ${'mongodb (FerretDB)'.padEnd(20)} mongodb://127.0.0.1:27027/\n`,
+    `  ${'kafka'.padEnd(20)} 127.0.0.1:19092\n  ${'mongodb (FerretDB)'.padEnd(20)} mongodb://127.0.0.1:27027/\n\n` +
+      `  settings API docs    ${api}/docs\n` +
+      `  admin API key        ${system.adminKey}   (this run only)\n` +
+      `  demo connection      ${CONNECTION} (company sync on)\n\n`,
   );
+
+  const headers = {
+    authorization: `Bearer ${system.adminKey}`,
+    'content-type': 'application/json',
+  };
+  const started = await fetch(`${api}/connections/${CONNECTION}/imports`, {
+    method: 'POST',
+    headers,
+    body: '{}',
+  });
+  const job = await started.json();
+  if (!started.ok) {
+    log(`import not started: ${job.message ?? started.status}`);
+    return;
+  }
+  log(`importing the Salesforce accounts (job ${job.jobId})`);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    if (stopping) return;
+    const res = await fetch(`${api}/connections/${CONNECTION}/jobs/${job.jobId}`, { headers });
+    if (!res.ok) continue;
+    const p = await res.json();
+    const done = p.progress?.done ?? 0;
+    const total = p.progress?.total ?? '?';
+    const rate = p.progress?.perSecond ? `, ${p.progress.perSecond}/s` : '';
+    process.stdout.write(`\r» import: ${p.state} ${done}/${total}${rate}      `);
+    if (['completed', 'partial', 'failed', 'cancelled'].includes(p.state)) {
+      process.stdout.write('\n');
+      log(
+        'the demo is live: change an account in the Salesforce sandbox or a company in the HubSpot sandbox',
+      );
+      return;
+    }
+  }
 }
 
 main().catch(async (e) => {

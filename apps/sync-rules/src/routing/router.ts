@@ -98,7 +98,11 @@ export class Router {
     p: SalesforceContactChange,
   ): Promise<WorkItem[]> {
     const [before] = await this.store.getSalesforceContacts(c, [p.recordId]);
-    const accountId = 'AccountId' in p.fields ? p.fields['AccountId'] : before?.accountId;
+    // A create (CDC lists the fields set at creation) or a snapshot holds every non-empty
+    // field: no AccountId there means none, a private contact. An update without it says nothing.
+    const complete = p.changeType === 'created' || p.changeType === 'snapshot';
+    const accountId =
+      'AccountId' in p.fields ? p.fields['AccountId'] : complete ? null : before?.accountId;
     if (accountId === undefined) return []; // privacy unknown: keep it unknown
     await this.store.putSalesforceContact(c, {
       contactId: p.recordId,

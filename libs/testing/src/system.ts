@@ -1,0 +1,227 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+/** The processes of one crm-sync system, in start order (they stop in reverse). */
+export const SYSTEM_PROCESSES = [
+  'salesforce-sandbox',
+  'hubspot-sandbox',
+  'sync-rules',
+  'sf-connector',
+  'hs-connector',
+  'settings-api',
+] as const;
+export type SystemProcess = (typeof SYSTEM_PROCESSES)[number];
+
+/** The HubSpot sandbox's app id and client secret (its defaults): our writes carry the app id. */
+export const SANDBOX_HUBSPOT = {
+  appId: '1160452',
+  clientSecret: 'sandbox-client-secret',
+  token: 'sandbox-token',
+} as const;
+
+export interface SystemOptions {
+  /** The repository root (built apps are under `apps/<name>/dist/main.js`). */
+  readonly root: string;
+  readonly kafkaBrokers: readonly string[];
+  readonly mongoUrl: string;
+  /** Fixed ports (`./dev up`); by default free ones are picked. */
+  readonly ports?: Partial<Record<SystemProcess, number>>;
+  /** Isolates topics, consumer groups and the database (tests); none for `./dev up`. */
+  readonly isolate?: boolean;
+  /** The database name (default: `crm_sync`, or a fresh one when isolated). */
+  readonly mongoDb?: string;
+  readonly connectionId: string;
+  /** Extra environment per process (seeds, limits, poll intervals). */
+  readonly env?: Partial<Record<SystemProcess, Readonly<Record<string, string>>>>;
+  readonly logDir: string;
+  readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  readonly healthTimeoutMs?: number;
+}
+
+export interface RunningSystem {
+  readonly urls: Readonly<Record<SystemProcess, string>>;
+  readonly logs: Readonly<Record<SystemProcess, string>>;
+  /** An admin API key of the settings API (bootstrap key of this run). */
+  readonly adminKey: string;
+  readonly connectionId: string;
+  readonly topicPrefix: string | undefined;
+  readonly mongoDb: string;
+  /** PIDs, for memory figures. */
+  readonly pids: Readonly<Record<SystemProcess, number>>;
+  /** Stops the processes in reverse start order (SIGTERM, then SIGKILL after `graceMs`). */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1 (the OS picks it; a child process then binds it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+const HEALTH_PATH: Record<SystemProcess, string> = {
+  'salesforce-sandbox': '/__control/health',
+  'hubspot-sandbox': '/__control/health',
+  'sync-rules': '/health',
+  'sf-connector': '/health',
+  'hs-connector': '/health',
+  'settings-api': '/health',
+};
+
+/**
+ * Starts the whole system as separate processes, the way it runs in production: both CRM
+ * sandboxes, sync-rules, both connectors and the settings API, wired to each other, to Kafka and
+ * to the database, and waits until every one is healthy. `./dev up` and the e2e tests use it.
+ */
+export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
+  const run = randomBytes(4).toString('hex');
+  const prefix = options.isolate ? `e2e-${run}` : undefined;
+  const mongoDb = options.mongoDb ?? (options.isolate ? `e2e_${run}` : 'crm_sync');
+  const group = (name: string) => (prefix ? `${prefix}-${name}` : name);
+  const ports = {} as Record<SystemProcess, number>;
+  for (const p of SYSTEM_PROCESSES) ports[p] = options.ports?.[p] ?? (await freePort());
+  const url = (p: SystemProcess) => `http://127.0.0.1:${ports[p]}`;
+  const adminKey = `csk_bootstrap_${randomBytes(24).toString('hex')}`;
+
+  const common: Record<string, string> = {
+    HOST: '127.0.0.1',
+    KAFKA_BROKERS: options.kafkaBrokers.join(','),
+    MONGO_URL: options.mongoUrl,
+    MONGO_DB: mongoDb,
+    LOG_LEVEL: options.logLevel ?? 'info',
+    ...(prefix ? { KAFKA_TOPIC_PREFIX: prefix } : {}),
+  };
+  const env: Record<SystemProcess, Record<string, string>> = {
+    'salesforce-sandbox': {},
+    'hubspot-sandbox': {
+      HUBSPOT_WEBHOOK_TARGET_URL: `${url('hs-connector')}/webhooks/hubspot`,
+    },
+    'sync-rules': {
+      SYNC_RULES_GROUP: group('sync-rules'),
+      HUBSPOT_APP_ID: SANDBOX_HUBSPOT.appId,
+    },
+    'sf-connector': {
+      SF_CONNECTOR_GROUP: group('sf-connector'),
+      CONNECTION_ID: options.connectionId,
+      SF_LOGIN_URL: url('salesforce-sandbox'),
+    },
+    'hs-connector': {
+      HS_CONNECTOR_GROUP: group('hs-connector'),
+      CONNECTION_ID: options.connectionId,
+      HUBSPOT_BASE_URL: url('hubspot-sandbox'),
+      HUBSPOT_ACCESS_TOKEN: SANDBOX_HUBSPOT.token,
+      HUBSPOT_CLIENT_SECRET: SANDBOX_HUBSPOT.clientSecret,
+      HUBSPOT_APP_ID: SANDBOX_HUBSPOT.appId,
+      HUBSPOT_WEBHOOK_URL: `${url('hs-connector')}/webhooks/hubspot`,
+    },
+    'settings-api': {
+      CRM_SYNC_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      SETTINGS_API_BOOTSTRAP_KEY: adminKey,
+      DEMO_CONNECTION_ID: options.connectionId,
+      LAG_CONSUMER_GROUPS: [group('sync-rules-route'), group('sync-rules-decide')].join(','),
+    },
+  };
+
+  mkdirSync(options.logDir, { recursive: true });
+  const started: { name: SystemProcess; child: ChildProcess }[] = [];
+  const logs = {} as Record<SystemProcess, string>;
+  const stop = async (graceMs = 15_000) => {
+    for (const { child } of [...started].reverse()) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise<void>((resolve) => {
+        child.once('exit', () => {
+          resolve();
+        });
+      });
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  try {
+    for (const name of SYSTEM_PROCESSES) {
+      logs[name] = path.join(options.logDir, `${name}.log`);
+      const out = createWriteStream(logs[name], { flags: 'a' });
+      const child = spawn(
+        process.execPath,
+        [path.join(options.root, 'apps', name, 'dist', 'main.js')],
+        {
+          env: {
+            ...process.env,
+            ...common,
+            ...env[name],
+            ...options.env?.[name],
+            PORT: String(ports[name]),
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      child.stdout.pipe(out);
+      child.stderr.pipe(out);
+      started.push({ name, child });
+    }
+    await Promise.all(
+      started.map(({ name, child }) =>
+        waitHealthy(
+          name,
+          child,
+          `${url(name)}${HEALTH_PATH[name]}`,
+          logs[name],
+          options.healthTimeoutMs ?? 90_000,
+        ),
+      ),
+    );
+  } catch (error) {
+    await stop(2_000);
+    throw error;
+  }
+  const urls = {} as Record<SystemProcess, string>;
+  const pids = {} as Record<SystemProcess, number>;
+  for (const { name, child } of started) {
+    urls[name] = url(name);
+    pids[name] = child.pid ?? 0;
+  }
+  return {
+    urls,
+    logs,
+    adminKey,
+    connectionId: options.connectionId,
+    topicPrefix: prefix,
+    mongoDb,
+    pids,
+    stop,
+  };
+}
+
+async function waitHealthy(
+  name: string,
+  child: ChildProcess,
+  url: string,
+  log: string,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`${name} exited with ${child.exitCode}; see ${log}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${name} not healthy at ${url} in time; see ${log}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
