@@ -9,7 +9,7 @@ export function startSfConnector(config: SfConnectorConfig): Promise<RunningServ
     service: SERVICE,
     config,
     logger: createLogger(SERVICE, { level: config.LOG_LEVEL }),
-    appModule: (ctx) => AppModule.register(ctx),
+    appModule: (ctx) => AppModule.register(ctx, config),
   });
 }
 

@@ -1,0 +1,279 @@
+import { RateLimiter, type Clock, type Priority, type WindowLimit } from '@crm-sync/connector-kit';
+import type { BudgetSettings } from '../config.js';
+import type { OrgApiUsage } from './salesforce-api.port.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Calls in flight at once (Salesforce limits concurrent long requests per org). Live callers
+ * are let in before backfill ones.
+ */
+export class ConcurrencyGate {
+  private active = 0;
+  private readonly waiting: { priority: Priority; grant: () => void }[] = [];
+
+  constructor(private readonly max: number) {
+    if (!Number.isInteger(max) || max < 1) throw new RangeError(`max must be ≥ 1, got ${max}`);
+  }
+
+  async enter(priority: Priority, signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) throw signal.reason;
+    if (this.active < this.max && this.waiting.length === 0) {
+      this.active++;
+      return this.releaser();
+    }
+    await new Promise<void>((resolve, reject) => {
+      const entry = { priority, grant: resolve };
+      this.waiting.push(entry);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const i = this.waiting.indexOf(entry);
+          if (i >= 0) {
+            this.waiting.splice(i, 1);
+            reject(signal.reason as Error);
+          }
+        },
+        { once: true },
+      );
+    });
+    return this.releaser();
+  }
+
+  get inFlight(): number {
+    return this.active;
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const i = this.waiting.findIndex((w) => w.priority === 'live');
+      const next = this.waiting.splice(i >= 0 ? i : 0, 1)[0];
+      if (next) next.grant();
+      else this.active--;
+    };
+  }
+}
+
+/** The limits of one connection's budget kept by the RateLimiter: a share of the org's daily allocation. */
+export function budgetLimits(settings: BudgetSettings, orgDailyMax: number): WindowLimit[] {
+  return [
+    {
+      name: 'daily',
+      limit: Math.max(1, Math.floor(orgDailyMax * settings.dailyShare)),
+      windowMs: DAY_MS,
+    },
+  ];
+}
+
+/**
+ * At most `limit` calls in any window of `windowMs` as Salesforce sees them. A rate limiter that
+ * counts a call from the moment it lets it go cannot promise that: calls reach Salesforce later,
+ * each with its own delay (a busy event loop, a new connection), so two calls a full window
+ * apart here can land closer there. This gate counts a call from when it is let go until a
+ * window after it *completed* (Salesforce has received it by then): at any moment, calls in
+ * flight plus calls completed within the last window never exceed the limit, and so neither do
+ * the arrivals in any window. It costs the call's duration per window (~2 % at 100 ms per 5 s).
+ * Live callers go first.
+ */
+export class CallWindowGate {
+  private inFlight = 0;
+  /** Completion times, oldest first. */
+  private readonly completed: number[] = [];
+  private readonly waiting: { priority: Priority; grant: () => void }[] = [];
+  private share = 1;
+  private pumping = false;
+  private wake: AbortController | undefined;
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+    private readonly clock: Clock,
+  ) {
+    if (!(limit >= 1) || !(windowMs > 0)) throw new RangeError('limit ≥ 1 and windowMs > 0');
+  }
+
+  async enter(priority: Priority, signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) throw signal.reason;
+    if (this.waiting.length === 0 && this.used() < this.effectiveLimit) {
+      this.inFlight++;
+      return this.releaser();
+    }
+    await new Promise<void>((resolve, reject) => {
+      const entry = { priority, grant: resolve };
+      this.waiting.push(entry);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const i = this.waiting.indexOf(entry);
+          if (i >= 0) {
+            this.waiting.splice(i, 1);
+            reject(signal.reason as Error);
+          }
+        },
+        { once: true },
+      );
+      this.kick();
+    });
+    return this.releaser();
+  }
+
+  /** Calls counted now (in flight, or completed within the last window). */
+  used(): number {
+    const since = this.clock.now() - this.windowMs;
+    while (this.completed[0] !== undefined && this.completed[0] <= since) this.completed.shift();
+    return this.inFlight + this.completed.length;
+  }
+
+  get effectiveLimit(): number {
+    return Math.max(1, Math.floor(this.limit * this.share));
+  }
+
+  setShare(share: number): void {
+    this.share = share;
+    this.kick();
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inFlight--;
+      this.completed.push(this.clock.now());
+      this.kick();
+    };
+  }
+
+  private kick(): void {
+    this.wake?.abort();
+    if (this.pumping || this.waiting.length === 0) return;
+    this.pumping = true;
+    void this.pump().finally(() => {
+      this.pumping = false;
+      if (this.waiting.length > 0 && this.used() < this.effectiveLimit) this.kick();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    while (this.waiting.length > 0) {
+      if (this.used() < this.effectiveLimit) {
+        const i = this.waiting.findIndex((w) => w.priority === 'live');
+        const next = this.waiting.splice(i >= 0 ? i : 0, 1)[0];
+        this.inFlight++;
+        next?.grant();
+        continue;
+      }
+      const oldest = this.completed[0];
+      // Everything counted is still in flight: a release will kick the pump again.
+      if (oldest === undefined) return;
+      this.wake = new AbortController();
+      try {
+        await this.clock.sleep(oldest + this.windowMs - this.clock.now(), this.wake.signal);
+      } catch {
+        // woken early: a call completed or the share changed; look again
+      }
+    }
+  }
+}
+
+/** The rate gate of a budget's settings (none without `SF_RATE_LIMIT`). */
+export function rateGateOf(settings: BudgetSettings, clock: Clock): CallWindowGate | undefined {
+  return settings.rate === undefined
+    ? undefined
+    : new CallWindowGate(settings.rate.limit, settings.rate.windowMs, clock);
+}
+
+/** Pause after the n-th REQUEST_LIMIT_EXCEEDED in a row: doubling, capped at 16× the first. */
+export function limitPauseMs(firstPauseMs: number, consecutive: number): number {
+  return firstPauseMs * 2 ** Math.min(4, Math.max(0, consecutive - 1));
+}
+
+/**
+ * One connection's Salesforce API budget on this instance:
+ * - a `RateLimiter` (connector-kit) holding the engine's share of the org's rolling 24-hour
+ *   allocation, live work before backfill;
+ * - the optional smoothing rate, as Salesforce sees it (`CallWindowGate`);
+ * - a concurrency gate;
+ * - the org's own word: `Sforce-Limit-Info` shows the org spent (by anyone) → stop spending; a
+ *   REQUEST_LIMIT_EXCEEDED answer → pause, then probe again with a doubling pause.
+ */
+export class SalesforceBudget {
+  readonly limiter: RateLimiter;
+  private readonly gate: ConcurrencyGate;
+  private readonly rate: CallWindowGate | undefined;
+  private exceededInARow = 0;
+  private orgUsage: OrgApiUsage | undefined;
+
+  /** `rate`: the connection's rate gate when it exists before the budget (see rateGateOf). */
+  constructor(
+    private readonly settings: BudgetSettings,
+    orgDailyMax: number,
+    private readonly clock: Clock,
+    rate: CallWindowGate | undefined = rateGateOf(settings, clock),
+  ) {
+    this.limiter = new RateLimiter({
+      limits: budgetLimits(settings, orgDailyMax),
+      backfillShare: settings.backfillShare,
+      clock,
+    });
+    this.gate = new ConcurrencyGate(settings.maxConcurrency);
+    this.rate = rate;
+  }
+
+  /**
+   * Waits for a free slot, a daily permit and room in the rate window; call the returned function
+   * when the call is done. The rate comes last, right before the call leaves.
+   */
+  async acquire(priority: Priority, signal?: AbortSignal): Promise<() => void> {
+    const release = await this.gate.enter(priority, signal);
+    try {
+      await this.limiter.acquire(1, priority, signal ? { signal } : {});
+      const done = await this.rate?.enter(priority, signal);
+      return () => {
+        done?.();
+        release();
+      };
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  /** After a response: the org's usage from `Sforce-Limit-Info`. */
+  observe(usage: OrgApiUsage | undefined): void {
+    if (usage === undefined) return;
+    this.orgUsage = usage;
+    if (usage.used >= usage.max) this.limitExceeded();
+  }
+
+  /** The org refused a call with REQUEST_LIMIT_EXCEEDED: stop spending for a while. */
+  limitExceeded(): void {
+    this.exceededInARow++;
+    this.limiter.pauseUntil(
+      this.clock.now() + limitPauseMs(this.settings.limitPauseMs, this.exceededInARow),
+    );
+  }
+
+  /** A call went through: the next limit hit starts with the short pause again. */
+  succeeded(): void {
+    this.exceededInARow = 0;
+  }
+
+  /** Permits of the daily window left on this instance (for the poll interval). */
+  get dailyLimit(): number {
+    return this.limiter.snapshot().find((s) => s.name === 'daily')?.limit ?? 1;
+  }
+
+  get lastOrgUsage(): OrgApiUsage | undefined {
+    return this.orgUsage;
+  }
+
+  /** N instances split the budget: each takes `share` of it. */
+  setShare(share: number): void {
+    this.limiter.setShare(share);
+    this.rate?.setShare(share);
+  }
+}

@@ -1,0 +1,196 @@
+// Import jobs and manual resyncs through the control topic, with progress in MongoDB.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  connectionKey,
+  JobProgress,
+  type ControlMessage,
+  type SalesforceChangeEvent,
+} from '@crm-sync/domain';
+import { uniqueName, waitFor, type Collector } from '@crm-sync/testing';
+import { MongoClient, type Db } from 'mongodb';
+import {
+  changes,
+  connectorEnv,
+  control,
+  startConnector,
+  startSandbox,
+  TopicsUnderTest,
+  waitForPolls,
+  type ConnectorUnderTest,
+  type SalesforceSandbox,
+} from './harness.js';
+
+const ACCOUNTS = 2_500;
+
+let sandbox: SalesforceSandbox;
+let connector: ConnectorUnderTest;
+let kafka: TopicsUnderTest;
+let changeTopic: Collector;
+let stateTopic: Collector;
+let mongo: MongoClient;
+let db: Db;
+let C: string;
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  await control(sandbox, 'POST', '/seed', { seed: 3, accounts: ACCOUNTS });
+  connector = await startConnector(
+    connectorEnv(sandbox, {
+      SF_CDC_ENABLED: 'false',
+      SF_OBJECTS: 'Account',
+      SF_IMPORT_PAGE_SIZE: '1000',
+    }),
+  );
+  C = connector.connectionId;
+  kafka = new TopicsUnderTest(connector.env['KAFKA_TOPIC_PREFIX'] ?? '');
+  changeTopic = await kafka.collect('salesforceChanges');
+  stateTopic = await kafka.collect('salesforceAccountState');
+  mongo = new MongoClient(connector.env['MONGO_URL'] ?? '');
+  db = mongo.db(connector.env['MONGO_DB']);
+  await waitForPolls(connector);
+});
+
+afterAll(async () => {
+  await connector.stop();
+  await kafka.stop();
+  await db.dropDatabase();
+  await mongo.close();
+  await sandbox.close();
+});
+
+function controlMessage(type: ControlMessage['type'], payload: object): ControlMessage {
+  return {
+    id: uniqueName('ctl'),
+    type,
+    connectionId: C,
+    occurredAt: new Date().toISOString(),
+    source: 'settings-api',
+    payload,
+  } as ControlMessage;
+}
+
+async function send(...messages: ControlMessage[]): Promise<void> {
+  await kafka.send(
+    'syncControl',
+    messages.map((m) => ({ key: connectionKey(C), value: JSON.stringify(m) })),
+  );
+}
+
+async function progress(jobId: string): Promise<JobProgress | undefined> {
+  const doc = await db.collection('job_progress').findOne({ _id: jobId as never });
+  if (!doc) return undefined;
+  const { _id, ...rest } = doc;
+  return JobProgress.parse(rest);
+}
+
+function snapshotsOf(jobId: string): SalesforceChangeEvent[] {
+  return changes(changeTopic).filter(
+    (e): e is SalesforceChangeEvent =>
+      e.type === 'salesforce.account-changed.v1' && e.payload.importJobId === jobId,
+  );
+}
+
+describe('import job', () => {
+  it('snapshots every account into the change and state topics, with progress to done = total', async () => {
+    const jobId = uniqueName('import');
+    const request = controlMessage('sync.import-requested.v1', {
+      jobId,
+      object: 'Account',
+      requestedBy: 'tester',
+    });
+    await send(request);
+    const done = await waitFor(
+      async () => {
+        const p = await progress(jobId);
+        return p?.state === 'completed' ? p : undefined;
+      },
+      { description: 'a completed import', timeoutMs: 60_000 },
+    );
+    expect(done).toMatchObject({
+      kind: 'import',
+      connectionId: C,
+      done: ACCOUNTS,
+      total: ACCOUNTS,
+    });
+    expect(done.finishedAt).not.toBeNull();
+    // Published before the progress said so; the test's reader may still be catching up.
+    const snapshots = await waitFor(
+      () => (snapshotsOf(jobId).length >= ACCOUNTS ? snapshotsOf(jobId) : undefined),
+      { description: 'all snapshots read' },
+    );
+    expect(snapshots).toHaveLength(ACCOUNTS);
+    expect(new Set(snapshots.map((e) => e.payload.recordId)).size).toBe(ACCOUNTS);
+    expect(snapshots.every((e) => e.payload.changeType === 'snapshot')).toBe(true);
+    expect(snapshots.every((e) => e.payload.capturedBy === 'import')).toBe(true);
+    await waitFor(() => new Set(stateTopic.messages.map((m) => m.key)).size >= ACCOUNTS, {
+      description: 'account states',
+    });
+
+    // The same request again (a redelivery) does not run the import twice: the resync sent after
+    // it is handled after it (one partition per connection), and by then nothing was added.
+    const [first, second] = snapshots.map((e) => e.payload.recordId);
+    const resyncId = uniqueName('resync');
+    await send(
+      request,
+      controlMessage('sync.resync-requested.v1', {
+        jobId: resyncId,
+        scope: { kind: 'accounts', accountIds: [first, second] },
+        requestedBy: 'tester',
+      }),
+    );
+    const resynced = await waitFor(
+      () => (snapshotsOf(resyncId).length === 2 ? snapshotsOf(resyncId) : undefined),
+      {
+        description: 'two resynced accounts',
+      },
+    );
+    expect(resynced.map((e) => e.payload.capturedBy)).toEqual(['manual', 'manual']);
+    expect(snapshotsOf(jobId)).toHaveLength(ACCOUNTS);
+  });
+
+  it('stops when cancelled and resumes after the last account it published', async () => {
+    await control(sandbox, 'PUT', '/latency', { ms: 150 });
+    const jobId = uniqueName('import');
+    const request = {
+      jobId,
+      object: 'Account',
+      requestedBy: 'tester',
+    };
+    await send(controlMessage('sync.import-requested.v1', request));
+    await waitFor(async () => ((await progress(jobId))?.done ?? 0) > 0, {
+      description: 'a first page',
+    });
+    await send(controlMessage('sync.job-cancel-requested.v1', { jobId, requestedBy: 'tester' }));
+    const cancelled = await waitFor(
+      async () => {
+        const p = await progress(jobId);
+        return p?.state === 'cancelled' ? p : undefined;
+      },
+      { description: 'a cancelled import' },
+    );
+    expect(cancelled.done).toBeLessThan(ACCOUNTS);
+    expect(cancelled.resumeAfter).not.toBeNull();
+    await control(sandbox, 'PUT', '/latency', { ms: 0 });
+
+    await send(
+      controlMessage('sync.import-requested.v1', {
+        ...request,
+        resumeAfter: cancelled.resumeAfter,
+      }),
+    );
+    const completed = await waitFor(
+      async () => {
+        const p = await progress(jobId);
+        return p?.state === 'completed' ? p : undefined;
+      },
+      { description: 'the resumed import', timeoutMs: 60_000 },
+    );
+    expect(completed).toMatchObject({ done: ACCOUNTS, total: ACCOUNTS });
+    await waitFor(() => snapshotsOf(jobId).length >= ACCOUNTS, {
+      description: 'all snapshots read',
+    });
+    const ids = snapshotsOf(jobId).map((e) => e.payload.recordId);
+    expect(ids).toHaveLength(ACCOUNTS);
+    expect(new Set(ids).size).toBe(ACCOUNTS);
+  });
+});

@@ -1,0 +1,414 @@
+// Benchmark: sf-connector against the Salesforce sandbox, both as their own processes, on the
+// real broker and database (run in the order B, A, C).
+//   A. limits off: Salesforce collection writes (upserts by external id) per second, from
+//      commands on Kafka to results on Kafka;
+//   B. CDC capture latency: from the sandbox committing a change (the CDC commitTimestamp) to the
+//      change event on Kafka (its record timestamp) and to a reader receiving it;
+//   C. limits on (SF_RATE_LIMIT calls per window): the fraction of the configured rate reached,
+//      and the most calls seen in any window (must never exceed the limit).
+// Peak RSS of the connector process.
+//
+//   npx tsc -b apps/salesforce-sandbox/tsconfig.build.json apps/sf-connector/tsconfig.build.json \
+//     bench/tsconfig.build.json && node bench/dist/sf-connector.bench.js
+//   env: BENCH_RECORDS (100000), BENCH_RATE_LIMIT (50), BENCH_RATE_WINDOW_MS (5000),
+//        BENCH_RATE_SECONDS (30), BENCH_CDC_CHANGES (400), BENCH_PHASES (ABC)
+import { randomBytes } from 'node:crypto';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  COMMAND_TYPES,
+  TOPICS,
+  commandKey,
+  topicName,
+  type SalesforceCommand,
+} from '@crm-sync/domain';
+import { createKafka, ensureTopics, type Consumer } from '@crm-sync/kafka';
+import { createLogger } from '@crm-sync/runtime';
+import jsforce from 'jsforce';
+import { MongoClient } from 'mongodb';
+import { peakRssMb, percentiles, report } from './lib/measure.js';
+import { startService, type ServiceProcess } from './lib/service-process.js';
+
+const RECORDS = Number(process.env['BENCH_RECORDS'] ?? 100_000);
+const RATE_LIMIT = Number(process.env['BENCH_RATE_LIMIT'] ?? 50);
+const RATE_WINDOW_MS = Number(process.env['BENCH_RATE_WINDOW_MS'] ?? 5_000);
+const RATE_SECONDS = Number(process.env['BENCH_RATE_SECONDS'] ?? 30);
+const CDC_CHANGES = Number(process.env['BENCH_CDC_CHANGES'] ?? 400);
+/** Extra connector env of phases A and B, e.g. `SF_CDC_ENABLED=false` (JSON). */
+const PHASE_A_ENV = JSON.parse(process.env['BENCH_CONNECTOR_ENV'] ?? '{}') as Record<
+  string,
+  string
+>;
+/** Which phases to run (A, B, C). */
+const PHASES = process.env['BENCH_PHASES'] ?? 'ABC';
+const BROKERS = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
+const MONGO_URL = process.env['MONGO_URL'] ?? 'mongodb://127.0.0.1:27027/';
+const SANDBOX_PORT = 18_591;
+const CONNECTOR_PORT = 18_592;
+const CLIENT = { id: 'bench-client', secret: 'bench-secret' };
+const PRODUCE_BATCH = 2_000;
+
+const run = randomBytes(4).toString('hex');
+const prefix = `bench-${run}`;
+const dbName = `bench_sfc_${run}`;
+const connectionId = 'bench';
+const logger = createLogger('bench', { level: 'warn' });
+const kafka = createKafka({ brokers: BROKERS, clientId: 'bench', logger });
+const topic = (id: keyof typeof TOPICS) => topicName(TOPICS[id].ref, prefix);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function upsert(i: number): SalesforceCommand {
+  const companyId = String(10_000_000 + i);
+  return {
+    id: `bench-${run}-${i}`,
+    type: COMMAND_TYPES.upsertSalesforceAccount,
+    connectionId,
+    occurredAt: new Date().toISOString(),
+    source: 'sync-rules',
+    payload: {
+      commandId: `bench-${run}-${i}`,
+      idempotencyKey: `bench-${run}-${i}`,
+      causationId: `bench-${run}-${i}`,
+      externalIdField: 'HubSpot_Company_Id__c',
+      hubspotCompanyId: companyId,
+      fields: {
+        Name: `Bench Company ${i}`,
+        Website: `https://bench${i}.example.com`,
+        Industry: 'Banking',
+        BillingCity: 'Berlin',
+        NumberOfEmployees: i % 5_000,
+      },
+    },
+  };
+}
+
+async function produceCommands(from: number, count: number): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    for (let i = from; i < from + count; i += PRODUCE_BATCH) {
+      const batch = Array.from({ length: Math.min(PRODUCE_BATCH, from + count - i) }, (_, k) =>
+        upsert(i + k),
+      );
+      await producer.send({
+        topic: topic('salesforceCommands'),
+        messages: batch.map((c) => ({ key: commandKey(c), value: JSON.stringify(c) })),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Counts committed results as they arrive; `times[k]` is when the (k+1)-th arrived. */
+async function resultCounter(): Promise<{
+  count: () => number;
+  at: (n: number) => number;
+  stop: () => Promise<void>;
+}> {
+  const consumer: Consumer = kafka.consumer({
+    groupId: `bench-results-${run}`,
+    maxWaitTimeInMs: 50,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic: topic('commandResults'), fromBeginning: true });
+  const marks: { n: number; t: number }[] = [];
+  let n = 0;
+  await consumer.run({
+    eachBatch: ({ batch }) => {
+      n += batch.messages.length;
+      marks.push({ n, t: performance.now() });
+      return Promise.resolve();
+    },
+  });
+  return {
+    count: () => n,
+    at: (k) => marks.find((m) => m.n >= k)?.t ?? Number.NaN,
+    stop: () => consumer.disconnect(),
+  };
+}
+
+function connectorEnv(extra: Record<string, string>): Record<string, string> {
+  return {
+    KAFKA_BROKERS: BROKERS.join(','),
+    KAFKA_TOPIC_PREFIX: prefix,
+    MONGO_URL,
+    MONGO_DB: dbName,
+    LOG_LEVEL: 'warn',
+    CONNECTION_ID: connectionId,
+    SF_CONNECTOR_GROUP: `bench-sfc-${run}`,
+    SF_LOGIN_URL: `http://127.0.0.1:${SANDBOX_PORT}`,
+    SF_AUTH_FLOW: 'client_credentials',
+    SF_CLIENT_ID: CLIENT.id,
+    SF_CLIENT_SECRET: CLIENT.secret,
+    SF_OBJECTS: 'Account',
+    SF_POLL_INTERVAL_MS: '60000',
+    SF_DAILY_SHARE: '1',
+    SF_COMMAND_PARTITIONS_CONCURRENTLY: '12',
+    ...extra,
+  };
+}
+
+async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`http://127.0.0.1:${SANDBOX_PORT}/__control${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return (await res.json()) as T;
+}
+
+async function waitForCount(count: () => number, target: number, what: string): Promise<void> {
+  let last = performance.now();
+  while (count() < target) {
+    await sleep(20);
+    if (performance.now() - last > 5_000) {
+      process.stderr.write(
+        `… ${count().toLocaleString('en-US')} of ${target.toLocaleString('en-US')} ${what}\n`,
+      );
+      last = performance.now();
+    }
+  }
+}
+
+/** Phase A: limits off. */
+async function throughput(
+  connector: ServiceProcess,
+  results: Awaited<ReturnType<typeof resultCounter>>,
+) {
+  await produceCommands(0, RECORDS);
+  await waitForCount(results.count, RECORDS, 'results');
+  const first = results.at(1);
+  const last = results.at(RECORDS);
+  const seconds = (last - first) / 1000;
+  const calls = (await control<{ used: number }>('GET', '/limits')).used;
+  report('sf-connector A: collection writes, limits off', {
+    records: RECORDS,
+    'API calls (all)': calls,
+    'seconds (first to last result)': seconds,
+    'records/s': Math.round(RECORDS / seconds),
+    'connector peak RSS MB': peakRssMb(connector.pid),
+  });
+}
+
+/** Phase B: CDC latency, from the sandbox's commit to the event on Kafka. */
+async function cdcLatency(connector: ServiceProcess) {
+  const conn = new jsforce.Connection({
+    oauth2: {
+      loginUrl: `http://127.0.0.1:${SANDBOX_PORT}`,
+      clientId: CLIENT.id,
+      clientSecret: CLIENT.secret,
+    },
+    version: '62.0',
+    callOptions: { client: 'bench-user' },
+  });
+  await conn.login('bench@example.com', 'bench');
+  const created = await conn.sobject('Account').create(
+    Array.from({ length: 20 }, (_, i) => ({ Name: `Latency ${i}` })),
+    { allOrNone: true },
+  );
+  const ids = created.flatMap((r) => (r.success ? [r.id] : []));
+
+  const consumer = kafka.consumer({ groupId: `bench-changes-${run}`, maxWaitTimeInMs: 10 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: topic('salesforceChanges'), fromBeginning: false });
+  const toKafka: number[] = [];
+  const toReader: number[] = [];
+  await consumer.run({
+    eachMessage: ({ message }) => {
+      const received = Date.now();
+      const event = JSON.parse(message.value?.toString() ?? '{}') as {
+        payload?: {
+          capturedBy?: string;
+          changeType?: string;
+          changedAt?: string;
+          fields?: { Name?: string };
+        };
+      };
+      const p = event.payload;
+      if (
+        p?.capturedBy !== 'cdc' ||
+        p.changeType !== 'updated' ||
+        !p.fields?.Name?.startsWith('Latency run')
+      ) {
+        return Promise.resolve();
+      }
+      const committed = Date.parse(p.changedAt ?? '');
+      toKafka.push(Number(message.timestamp) - committed);
+      toReader.push(received - committed);
+      return Promise.resolve();
+    },
+  });
+  await sleep(3_000); // the reader's group join
+  for (let i = 0; i < CDC_CHANGES; i++) {
+    const id = ids[i % ids.length] ?? '';
+    await conn.sobject('Account').update({ Id: id, Name: `Latency run ${i}` });
+    await sleep(20);
+  }
+  await waitForCount(() => toKafka.length, CDC_CHANGES, 'CDC events');
+  await consumer.disconnect();
+  const k = percentiles(toKafka, [50, 95, 99]);
+  const r = percentiles(toReader, [50, 95, 99]);
+  report('sf-connector B: CDC capture latency (sandbox commit → Kafka)', {
+    changes: CDC_CHANGES,
+    'to Kafka p50 ms': k['p50'] ?? Number.NaN,
+    'to Kafka p95 ms': k['p95'] ?? Number.NaN,
+    'to Kafka p99 ms': k['p99'] ?? Number.NaN,
+    'to a reader p50 ms': r['p50'] ?? Number.NaN,
+    'to a reader p99 ms': r['p99'] ?? Number.NaN,
+    'connector peak RSS MB': peakRssMb(connector.pid),
+  });
+}
+
+/**
+ * A pass-through HTTP proxy in front of the sandbox that notes when each REST API call arrives:
+ * the rate Salesforce would see, measured exactly. (OAuth and CometD pass too, uncounted.)
+ */
+async function arrivalRecorder(): Promise<{
+  url: string;
+  arrivals: number[];
+  close: () => Promise<void>;
+}> {
+  const arrivals: number[] = [];
+  const server: Server = createServer((req, res) => {
+    if (req.url?.startsWith('/services/data/v')) arrivals.push(performance.now());
+    const upstream = httpRequest(
+      {
+        host: '127.0.0.1',
+        port: SANDBOX_PORT,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    arrivals,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
+
+/** Most arrivals within any span of `windowMs` (two pointers over sorted times). */
+function mostInAnyWindow(times: readonly number[], windowMs: number): number {
+  let most = 0;
+  for (let i = 0, j = 0; j < times.length; j++) {
+    while ((times[j] ?? 0) - (times[i] ?? 0) >= windowMs) i++;
+    most = Math.max(most, j - i + 1);
+  }
+  return most;
+}
+
+/** Phase C: limits on; a proxy records when each call reaches the sandbox. */
+async function rateLimited(results: Awaited<ReturnType<typeof resultCounter>>) {
+  const recorder = await arrivalRecorder();
+  const connector = await startService(
+    'sf-connector',
+    connectorEnv({
+      SF_LOGIN_URL: recorder.url,
+      SF_RATE_LIMIT: String(RATE_LIMIT),
+      SF_RATE_LIMIT_WINDOW_MS: String(RATE_WINDOW_MS),
+      SF_CDC_ENABLED: 'false',
+    }),
+    { port: CONNECTOR_PORT, healthPath: '/health' },
+  );
+  try {
+    const before = results.count();
+    // More than the limit lets through in the measured time.
+    const needed = Math.ceil(((RATE_SECONDS * 1000) / RATE_WINDOW_MS + 3) * RATE_LIMIT * 200);
+    await produceCommands(RECORDS, needed);
+    await waitForCount(results.count, before + 1, 'first rate-limited result');
+    // A rolling window allows a burst of the whole limit at the start: measure after it.
+    await sleep(RATE_WINDOW_MS);
+    const from = performance.now();
+    await sleep(RATE_SECONDS * 1000);
+    const to = performance.now();
+    const all = [...recorder.arrivals];
+    const measured = all.filter((t) => t >= from && t < to);
+    const seconds = (to - from) / 1000;
+    const allowed = (seconds * 1000 * RATE_LIMIT) / RATE_WINDOW_MS;
+    report(`sf-connector C: limits on (${RATE_LIMIT} calls per ${RATE_WINDOW_MS / 1000} s)`, {
+      'seconds measured': seconds,
+      'API calls': measured.length,
+      'configured calls/s': (RATE_LIMIT * 1000) / RATE_WINDOW_MS,
+      'reached calls/s': measured.length / seconds,
+      'fraction of configured rate': measured.length / allowed,
+      [`most calls in any ${RATE_WINDOW_MS / 1000} s (measured)`]: mostInAnyWindow(
+        measured,
+        RATE_WINDOW_MS,
+      ),
+      [`most calls in any ${RATE_WINDOW_MS / 1000} s (from start)`]: mostInAnyWindow(
+        all,
+        RATE_WINDOW_MS,
+      ),
+      'records/s': Math.round((measured.length * 200) / seconds),
+      'connector peak RSS MB': peakRssMb(connector.pid),
+    });
+  } finally {
+    await connector.stop();
+    await recorder.close();
+  }
+}
+
+async function main() {
+  const mongo = new MongoClient(MONGO_URL);
+  await mongo.connect();
+  const sandbox = await startService(
+    'salesforce-sandbox',
+    {
+      SF_CLIENT_ID: CLIENT.id,
+      SF_CLIENT_SECRET: CLIENT.secret,
+      SF_DAILY_API_LIMIT: '100000000',
+      SF_CDC_RETENTION: '50000',
+      LOG_LEVEL: 'warn',
+    },
+    { port: SANDBOX_PORT, healthPath: '/__control/health' },
+  );
+  let results: Awaited<ReturnType<typeof resultCounter>> | undefined;
+  try {
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(
+      admin,
+      (['salesforceCommands', 'commandResults', 'salesforceChanges'] as const).map((id) => ({
+        topic: topic(id),
+        partitions: TOPICS[id].partitions,
+      })),
+    );
+    await admin.disconnect();
+    results = await resultCounter();
+    const connector = await startService('sf-connector', connectorEnv(PHASE_A_ENV), {
+      port: CONNECTOR_PORT,
+      healthPath: '/health',
+    });
+    try {
+      // Latency first: after A the connector still has A's own writes to capture (CDC echoes).
+      if (PHASES.includes('B')) await cdcLatency(connector);
+      if (PHASES.includes('A')) await throughput(connector, results);
+    } finally {
+      await connector.stop();
+    }
+    if (PHASES.includes('C')) await rateLimited(results);
+  } finally {
+    await results?.stop();
+    await sandbox.stop();
+    await mongo.db(dbName).dropDatabase();
+    await mongo.close();
+  }
+}
+
+await main();
