@@ -4,7 +4,7 @@ import {
   type DecisionRecorded,
   commandKey,
   recordKey,
-  type DeadLettered,
+  deadLetterRecord,
   type OwnOrigin,
 } from '@crm-sync/domain';
 import {
@@ -402,24 +402,6 @@ export class SyncRulesEngine {
   }
 
   private deadLetter(m: InboundMessage, reason: string, group: string): OutboundMessage {
-    const now = this.options.clock.now().toISOString();
-    const envelope: DeadLettered = {
-      id: `dlq:${m.topic}:${m.partition}:${m.offset}`,
-      type: 'ops.dead-lettered.v1',
-      connectionId: 'unknown',
-      occurredAt: now,
-      source: 'sync-rules',
-      payload: {
-        originalTopic: m.topic,
-        partition: m.partition,
-        offset: m.offset,
-        key: m.key,
-        value: m.value,
-        reason,
-        consumerGroup: group,
-        failedAt: now,
-      },
-    };
     this.options.logger.warn('message dead-lettered', {
       topic: m.topic,
       partition: m.partition,
@@ -428,8 +410,13 @@ export class SyncRulesEngine {
     });
     return {
       topic: this.topics.deadLetter,
-      key: m.key ?? `${m.topic}:${m.partition}:${m.offset}`,
-      value: JSON.stringify(envelope),
+      ...deadLetterRecord({
+        failed: m,
+        reason,
+        consumerGroup: group,
+        source: 'sync-rules',
+        now: this.options.clock.now().toISOString(),
+      }),
     };
   }
 }

@@ -1,4 +1,4 @@
-import type { DeadLettered } from '@crm-sync/domain';
+import { deadLetterRecord } from '@crm-sync/domain';
 import type { InboundMessage, OutboundMessage } from '@crm-sync/kafka';
 
 /**
@@ -14,28 +14,16 @@ export function deadLetter(
   now: Date,
   connectionId = 'unknown',
 ): OutboundMessage {
-  const failedAt = now.toISOString();
-  const envelope: DeadLettered = {
-    id: `dlq:${m.topic}:${m.partition}:${m.offset}`,
-    type: 'ops.dead-lettered.v1',
-    connectionId,
-    occurredAt: failedAt,
-    source: 'hs-connector',
-    payload: {
-      originalTopic: m.topic,
-      partition: m.partition,
-      offset: m.offset,
-      key: m.key,
-      value: m.value,
-      reason: reason.slice(0, 2_000) || 'unknown reason',
-      consumerGroup,
-      failedAt,
-    },
-  };
   return {
     topic,
-    key: m.key ?? `${m.topic}:${m.partition}:${m.offset}`,
-    value: JSON.stringify(envelope),
+    ...deadLetterRecord({
+      failed: m,
+      reason,
+      consumerGroup,
+      source: 'hs-connector',
+      connectionId,
+      now: now.toISOString(),
+    }),
   };
 }
 

@@ -118,3 +118,49 @@ export const DeadLettered = envelopeOf(
   }),
 );
 export type DeadLettered = z.infer<typeof DeadLettered>;
+
+/** Where a message that failed for good was read. */
+export interface FailedMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
+  readonly value: string | null;
+}
+
+/**
+ * A message that cannot be processed, kept whole for the dead-letter topic with the reason, under
+ * its original key. Its id derives from where it was read, so a redelivered batch dead-letters it
+ * under the same id. Pure: the caller passes the time and sends the record.
+ */
+export function deadLetterRecord(input: {
+  readonly failed: FailedMessage;
+  readonly reason: string;
+  readonly consumerGroup: string;
+  readonly source: DeadLettered['source'];
+  readonly connectionId?: string | undefined;
+  readonly now: string;
+}): { readonly key: string; readonly value: string } {
+  const { failed } = input;
+  const envelope: DeadLettered = {
+    id: `dlq:${failed.topic}:${failed.partition}:${failed.offset}`,
+    type: 'ops.dead-lettered.v1',
+    connectionId: input.connectionId ?? 'unknown',
+    occurredAt: input.now,
+    source: input.source,
+    payload: {
+      originalTopic: failed.topic,
+      partition: failed.partition,
+      offset: failed.offset,
+      key: failed.key,
+      value: failed.value,
+      reason: input.reason.slice(0, 4_000) || 'unknown reason',
+      consumerGroup: input.consumerGroup,
+      failedAt: input.now,
+    },
+  };
+  return {
+    key: failed.key ?? `${failed.topic}:${failed.partition}:${failed.offset}`,
+    value: JSON.stringify(envelope),
+  };
+}
