@@ -1,0 +1,164 @@
+// Benchmark: the whole pipeline. N Salesforce accounts that exist before company sync was on are
+// imported (sf-connector snapshot → sync-rules → hs-connector batch upserts → HubSpot sandbox),
+// then single-account changes measure the streaming latency from the Salesforce write to the
+// HubSpot company updated. Every service runs as its own process (libs/testing startSystem).
+//
+//   npx tsc -b bench/tsconfig.build.json && node bench/dist/pipeline.bench.js
+//   BENCH_ACCOUNTS=200000 (default 20,000), BENCH_HUBSPOT_LIMIT=190 (per 10 s; default off),
+//   BENCH_CHANGES=100 (latency samples)
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSystem } from '@crm-sync/testing';
+import { peakRssMb, percentiles, report } from './lib/measure.js';
+
+const N = Number(process.env['BENCH_ACCOUNTS'] ?? 20_000);
+const LIMIT = process.env['BENCH_HUBSPOT_LIMIT'];
+const CHANGES = Number(process.env['BENCH_CHANGES'] ?? 100);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const C = 'bench';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function json<T>(url: string, init: RequestInit = {}): Promise<T> {
+  const res = await fetch(url, init);
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+async function main() {
+  const system = await startSystem({
+    root,
+    kafkaBrokers: (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(','),
+    mongoUrl: process.env['MONGO_URL'] ?? 'mongodb://127.0.0.1:27027/',
+    isolate: true,
+    connectionId: C,
+    logDir: path.join(root, '.cache/bench/pipeline-logs'),
+    logLevel: 'warn',
+    env: {
+      'salesforce-sandbox': { SEED_ACCOUNTS: String(N) },
+      'hubspot-sandbox': { HUBSPOT_SEED: '0:0:0' },
+      'sf-connector': { SF_POLL_INTERVAL_MS: '1000' },
+      'hs-connector': {
+        HUBSPOT_POLL_INTERVAL_MS: '1000',
+        ...(LIMIT ? { HUBSPOT_LIMIT_TEN_SECONDLY: LIMIT } : {}),
+      },
+    },
+  });
+  const hs = system.urls['hubspot-sandbox'];
+  const sf = system.urls['salesforce-sandbox'];
+  const api = system.urls['settings-api'];
+  const auth = { authorization: `Bearer ${system.adminKey}`, 'content-type': 'application/json' };
+  try {
+    await json(`${hs}/__control/limits`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenSecondly: LIMIT ? 200 : null, daily: null, searchPerSecond: null }),
+    });
+    const started = performance.now();
+    const job = await json<{ jobId: string }>(`${api}/connections/${C}/imports`, {
+      method: 'POST',
+      headers: auth,
+      body: '{}',
+    });
+    let importedAt = 0;
+    for (;;) {
+      const { companies } = await json<{ companies: number }>(`${hs}/__control/health`);
+      if (importedAt === 0) {
+        const j = await json<{ state: string }>(`${api}/connections/${C}/jobs/${job.jobId}`, {
+          headers: auth,
+        });
+        if (j.state === 'completed') importedAt = performance.now();
+      }
+      if (companies >= N) break;
+      await sleep(200);
+    }
+    const linkedAt = performance.now();
+    const seconds = (linkedAt - started) / 1000;
+
+    // Streaming latency: one account change at a time, until its company shows the new name.
+    const token = await json<{ access_token: string; instance_url: string }>(
+      `${sf}/services/oauth2/token`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: 'sandbox-client-id',
+          client_secret: 'sandbox-client-secret',
+        }),
+      },
+    );
+    const data = `${token.instance_url}/services/data/v62.0`;
+    const sfAuth = {
+      authorization: `Bearer ${token.access_token}`,
+      'content-type': 'application/json',
+    };
+    const accounts = await json<{ records: { Id: string }[] }>(
+      `${data}/query?q=${encodeURIComponent(`SELECT Id FROM Account LIMIT ${CHANGES}`)}`,
+      { headers: sfAuth },
+    );
+    const hsAuth = { authorization: 'Bearer sandbox-token', 'content-type': 'application/json' };
+    const latencies: number[] = [];
+    for (const [i, { Id }] of accounts.records.entries()) {
+      const found = await json<{ results: { id: string }[] }>(
+        `${hs}/crm/v3/objects/companies/search`,
+        {
+          method: 'POST',
+          headers: hsAuth,
+          body: JSON.stringify({
+            filterGroups: [
+              { filters: [{ propertyName: 'salesforceaccountid', operator: 'EQ', value: Id }] },
+            ],
+          }),
+        },
+      );
+      const companyId = found.results[0]?.id;
+      if (!companyId) continue;
+      const name = `Latency ${i} ${Date.now()}`;
+      const t0 = performance.now();
+      await fetch(`${data}/sobjects/Account/${Id}`, {
+        method: 'PATCH',
+        headers: sfAuth,
+        body: JSON.stringify({ Name: name }),
+      });
+      for (;;) {
+        const c = await json<{ properties: Record<string, string> }>(
+          `${hs}/crm/v3/objects/companies/${companyId}?properties=name`,
+          { headers: hsAuth },
+        );
+        if (c.properties['name'] === name) break;
+        if (performance.now() - t0 > 30_000) throw new Error(`no update for ${Id} in 30 s`);
+        await sleep(5);
+      }
+      latencies.push(performance.now() - t0);
+    }
+    const p = percentiles(latencies);
+    const figures: Record<string, string | number> = {
+      accounts: N,
+      'HubSpot limit (requests / 10 s)': LIMIT ?? 'off',
+      'import job done (s)': importedAt === 0 ? 'n/a' : (importedAt - started) / 1000,
+      'all linked (s)': seconds,
+      'records/s (until all linked)': Math.round(N / seconds),
+      ...(LIMIT
+        ? {
+            'share of the API ceiling (100 records per request)': `${((N / 100 / seconds / (Number(LIMIT) / 10)) * 100).toFixed(1)} %`,
+          }
+        : {}),
+      'latency samples': latencies.length,
+      'latency p50 (ms)': Math.round(p['p50'] ?? 0),
+      'latency p95 (ms)': Math.round(p['p95'] ?? 0),
+      'latency p99 (ms)': Math.round(p['p99'] ?? 0),
+    };
+    for (const [name, pid] of Object.entries(system.pids)) {
+      figures[`peak RSS ${name} (MB)`] = peakRssMb(pid);
+    }
+    report(
+      `pipeline: import of ${N.toLocaleString('en-US')} Salesforce accounts into HubSpot`,
+      figures,
+    );
+  } finally {
+    await system.stop();
+  }
+}
+
+await main();
