@@ -212,6 +212,13 @@ async function cdcLatency(connector: ServiceProcess) {
   const consumer = kafka.consumer({ groupId: `bench-changes-${run}`, maxWaitTimeInMs: 10 });
   await consumer.connect();
   await consumer.subscribe({ topic: topic('salesforceChanges'), fromBeginning: false });
+  // `fromBeginning: false` reads from the offsets at the group join: changes made before it
+  // would be missed, so wait for the join itself.
+  const joined = new Promise<void>((resolve) => {
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      resolve();
+    });
+  });
   const toKafka: number[] = [];
   const toReader: number[] = [];
   await consumer.run({
@@ -239,7 +246,7 @@ async function cdcLatency(connector: ServiceProcess) {
       return Promise.resolve();
     },
   });
-  await sleep(3_000); // the reader's group join
+  await joined;
   for (let i = 0; i < CDC_CHANGES; i++) {
     const id = ids[i % ids.length] ?? '';
     await conn.sobject('Account').update({ Id: id, Name: `Latency run ${i}` });

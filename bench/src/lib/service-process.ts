@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitHealthy } from '@crm-sync/testing';
 
-const POLL_MS = 100;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export interface ServiceProcess {
@@ -30,21 +30,17 @@ export async function startService(
     },
   );
   const url = `http://127.0.0.1:${options.port}`;
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`${name} exited with ${child.exitCode} before it was healthy`);
-    try {
-      const res = await fetch(url + options.healthPath);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${name} not healthy at ${url}${options.healthPath} in time`);
-    }
-    await new Promise((r) => setTimeout(r, POLL_MS));
+  try {
+    await waitHealthy(
+      name,
+      child,
+      url + options.healthPath,
+      'its stderr',
+      options.timeoutMs ?? 30_000,
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
   }
   if (child.pid === undefined) throw new Error(`${name} has no pid`);
   return {

@@ -205,7 +205,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   };
 }
 
-async function waitHealthy(
+/** Polls `url` until it answers 2xx; fails fast when the process exits, or at the deadline. */
+export async function waitHealthy(
   name: string,
   child: ChildProcess,
   url: string,
