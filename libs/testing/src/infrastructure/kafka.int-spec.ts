@@ -138,7 +138,11 @@ describe('transactional consume-transform-produce', () => {
     await waitFor(() => transformed >= 3, { description: 'three inputs transformed' });
     await consumer.disconnect();
 
-    // The input offsets were committed by the transaction, not by the consumer.
+    // The input offsets were committed by the transaction, not by the consumer. The coordinator
+    // applies them when it writes the commit markers, just after `commit()` returns.
+    await waitFor(async () => (await committedOffset(groupId, input)) === '3', {
+      description: 'the input offsets committed by the transaction',
+    });
     expect(await committedOffset(groupId, input)).toBe('3');
 
     // An aborted transaction, then a committed marker that read_committed readers must reach.
