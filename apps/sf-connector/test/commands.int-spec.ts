@@ -92,11 +92,20 @@ describe('carrying out commands', () => {
       .sobject('Account')
       .create({ Name: 'Existing', Website: 'existing.example', HubSpot_Company_Id__c: '5002' });
     const locked = await ui.sobject('Account').create({ Name: 'Locked' });
+    // The link command writes its own account: a lock fault is consumed by whichever write reaches
+    // the record first, so only the update may touch the locked one.
+    const linked = await ui.sobject('Account').create({ Name: 'To link' });
     const holder = await ui
       .sobject('Account')
       .create({ Name: 'Holder', HubSpot_Company_Id__c: '5009' });
     const contact = await ui.sobject('Contact').create({ LastName: 'Private' });
-    if (!existing.success || !locked.success || !holder.success || !contact.success) {
+    if (
+      !existing.success ||
+      !locked.success ||
+      !linked.success ||
+      !holder.success ||
+      !contact.success
+    ) {
       throw new Error('fixtures not created');
     }
     await control(sandbox, 'POST', '/faults', { recordId: locked.id, count: 2 });
@@ -106,7 +115,7 @@ describe('carrying out commands', () => {
       upsertAccount(C, '5003', { Industry: 'Banking' }),
       upsertAccount(C, '5004', { Name: 'Copycat', Website: 'https://www.existing.example' }),
       updateAccount(C, locked.id, { Phone: '+1 555 0100' }),
-      linkAccount(C, locked.id, '5009'),
+      linkAccount(C, linked.id, '5009'),
       reparentContact(C, contact.id, existing.id),
     ];
     const out = await execute(commands);
