@@ -16,6 +16,11 @@ import {
   type RateLimits,
 } from './http/rate-limiter.js';
 import { TokenRegistry, type TokenGrant } from './http/token-registry.js';
+import {
+  checkDeveloperKey,
+  webhooksAppRoutes,
+  WEBHOOKS_API_PREFIX,
+} from './http/webhooks-app.routes.js';
 import { PropertyRegistry } from './model/property-registry.js';
 import { seed, type SeedRequest } from './seed.js';
 import { CrmStore } from './store/crm-store.js';
@@ -30,6 +35,8 @@ export interface HubSpotSandboxOptions {
   readonly clientId?: string;
   /** Signs webhooks (v3 HMAC key) and checks OAuth token requests. */
   readonly clientSecret?: string;
+  /** The developer API key (`hapikey`) of the Webhooks v3 app API; default `sandbox-developer-key`. */
+  readonly developerApiKey?: string;
   /** `null` switches a limit off. */
   readonly limits?: Partial<RateLimits>;
   readonly webhooks?: Partial<WebhookSettings>;
@@ -64,11 +71,14 @@ export function createHubSpotSandbox(options: HubSpotSandboxOptions = {}): HubSp
     appId: options.appId ?? 1_160_452,
     clientId: options.clientId ?? 'sandbox-client-id',
     clientSecret: options.clientSecret ?? 'sandbox-client-secret',
+    developerApiKey: options.developerApiKey ?? 'sandbox-developer-key',
   };
   const limits: RateLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const registry = new PropertyRegistry();
   const store = new CrmStore(registry, clock, appInfo.portalId);
   const webhooks = new WebhookDispatcher(clock, appInfo, options.webhooks);
+  // A target URL given at boot counts as configured then (as if set in the app's settings page).
+  webhooks.appSettings();
   const webhookDefaults = { ...webhooks.settings };
   store.listener = webhooks;
   const limiter = new RateLimiter(clock, { ...limits });
@@ -143,6 +153,19 @@ export function createHubSpotSandbox(options: HubSpotSandboxOptions = {}): HubSp
     const url = request.url;
     if (url.startsWith('/__control') || url.startsWith('/oauth/')) return;
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+    if (url.startsWith(WEBHOOKS_API_PREFIX)) {
+      // App-level API: the developer key, no portal rate limits (HubSpot counts developer
+      // API calls apart from a portal's), armed faults apply.
+      checkDeveloperKey(request, appInfo.developerApiKey);
+      const injected = faults.takeStatus(url);
+      if (injected !== undefined)
+        throw new HubSpotApiError(
+          injected,
+          injected >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_ERROR',
+          `Injected fault (${injected})`,
+        );
+      return;
+    }
     const auth = request.headers.authorization;
     const bearer = auth?.startsWith('Bearer ') === true ? auth.slice(7).trim() : undefined;
     const grant = bearer === undefined ? undefined : tokens.lookup(bearer, clock.now());
@@ -180,6 +203,7 @@ export function createHubSpotSandbox(options: HubSpotSandboxOptions = {}): HubSp
   associationRoutes(app, ctx);
   propertyRoutes(app, ctx);
   oauthRoutes(app, ctx);
+  webhooksAppRoutes(app, ctx);
   controlRoutes(app, ctx, resetAll);
 
   return {

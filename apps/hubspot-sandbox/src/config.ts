@@ -21,7 +21,11 @@ const intEnv = (fallback: number) => z.coerce.number().int().positive().default(
 /** The standalone sandbox's environment (parsed once at boot). */
 export const sandboxConfigSchema = z.object({
   ...httpEnv(DEFAULT_PORTS['hubspot-sandbox']),
-  /** Comma-separated private-app tokens, each optionally `token:appId` (default app: HUBSPOT_APP_ID). */
+  /**
+   * Comma-separated private-app tokens, each optionally `token:appId` (default app:
+   * HUBSPOT_APP_ID) or `token:none` (a token of no app: its writes show `changeSource: API`
+   * without a `sourceId`, like a person's script).
+   */
   HUBSPOT_SANDBOX_TOKENS: z
     .string()
     .default('sandbox-token')
@@ -35,6 +39,8 @@ export const sandboxConfigSchema = z.object({
   HUBSPOT_APP_ID: intEnv(1_160_452),
   HUBSPOT_CLIENT_ID: z.string().min(1).default('sandbox-client-id'),
   HUBSPOT_CLIENT_SECRET: z.string().min(8).default('sandbox-client-secret'),
+  /** The developer API key (`hapikey`) of the Webhooks v3 app API. */
+  HUBSPOT_DEVELOPER_API_KEY: z.string().min(8).default('sandbox-developer-key'),
   HUBSPOT_WEBHOOK_TARGET_URL: z.url().optional(),
   HUBSPOT_LIMIT_TEN_SECONDLY: limit(190),
   HUBSPOT_LIMIT_DAILY: limit(1_000_000),

@@ -8,12 +8,14 @@ const log = createLogger('hubspot-sandbox', { level: config.LOG_LEVEL });
 const sandbox = createHubSpotSandbox({
   tokens: config.HUBSPOT_SANDBOX_TOKENS.map((t) => {
     const [token = t, app] = t.split(':');
+    if (app === 'none') return { token };
     return { token, appId: app === undefined ? config.HUBSPOT_APP_ID : Number(app) };
   }),
   portalId: config.HUBSPOT_PORTAL_ID,
   appId: config.HUBSPOT_APP_ID,
   clientId: config.HUBSPOT_CLIENT_ID,
   clientSecret: config.HUBSPOT_CLIENT_SECRET,
+  developerApiKey: config.HUBSPOT_DEVELOPER_API_KEY,
   limits: {
     tenSecondly: config.HUBSPOT_LIMIT_TEN_SECONDLY,
     daily: config.HUBSPOT_LIMIT_DAILY,

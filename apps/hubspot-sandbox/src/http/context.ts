@@ -22,6 +22,8 @@ export interface SandboxContext {
     readonly appId: number;
     readonly clientId: string;
     readonly clientSecret: string;
+    /** The developer account's API key: authenticates the Webhooks v3 app API (`hapikey`). */
+    readonly developerApiKey: string;
   };
 }
 

@@ -206,7 +206,9 @@ export function controlRoutes(
       request.body,
     );
     const s = webhooks.settings;
-    if (body.targetUrl !== undefined) s.targetUrl = body.targetUrl ?? undefined;
+    if (body.targetUrl === null) webhooks.clearSettings();
+    else if (body.targetUrl !== undefined)
+      webhooks.configure(body.targetUrl, s.maxConcurrentRequests);
     if (body.maxAttempts !== undefined) s.maxAttempts = body.maxAttempts;
     if (body.retryBaseMs !== undefined) s.retryBaseMs = body.retryBaseMs;
     if (body.batchWindowMs !== undefined) s.batchWindowMs = body.batchWindowMs;

@@ -13,7 +13,18 @@ export interface Subscription {
   readonly subscriptionType: string;
   /** Required for propertyChange: the one property it follows. */
   readonly propertyName?: string;
-  readonly active: boolean;
+  /** Only active subscriptions deliver; the webhooks API creates them paused unless told. */
+  active: boolean;
+  readonly createdAt: number;
+  updatedAt: number;
+}
+
+/** The app's webhook settings as the Webhooks v3 settings API shows them. */
+export interface AppWebhookSettings {
+  readonly targetUrl: string;
+  readonly maxConcurrentRequests: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
 }
 
 export interface WebhookSettings {
@@ -28,6 +39,11 @@ export interface WebhookSettings {
   timeoutMs: number;
   /** Also send the legacy v1 `X-HubSpot-Signature`. */
   signV1: boolean;
+  /**
+   * The app's concurrency setting (Webhooks v3 `throttling`); the sandbox sends one batch at a
+   * time, which never exceeds it.
+   */
+  maxConcurrentRequests: number;
 }
 
 /** One webhook event exactly as HubSpot posts it (a batch is a JSON array of these). */
@@ -66,6 +82,8 @@ export class WebhookDispatcher implements ChangeListener {
   /** Fault injection: the next batch is delivered twice / in reverse order. */
   private duplicateNext = 0;
   private reverseNext = 0;
+  /** When the target URL was first set and last changed (the settings API reports both). */
+  private settingsTimes: { createdAt: number; updatedAt: number } | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -84,8 +102,52 @@ export class WebhookDispatcher implements ChangeListener {
       batchWindowMs: 20,
       timeoutMs: 5000,
       signV1: false,
+      maxConcurrentRequests: 10,
       ...settings,
     };
+  }
+
+  /** The settings as the Webhooks v3 API shows them; undefined while no target URL is set. */
+  appSettings(): AppWebhookSettings | undefined {
+    const targetUrl = this.settings.targetUrl;
+    if (targetUrl === undefined) return undefined;
+    this.settingsTimes ??= { createdAt: this.clock.now(), updatedAt: this.clock.now() };
+    return {
+      targetUrl,
+      maxConcurrentRequests: this.settings.maxConcurrentRequests,
+      ...this.settingsTimes,
+    };
+  }
+
+  /** Sets the target URL and concurrency (Webhooks v3 `PUT settings`). */
+  configure(targetUrl: string, maxConcurrentRequests: number): AppWebhookSettings {
+    const now = this.clock.now();
+    this.settingsTimes = { createdAt: this.settingsTimes?.createdAt ?? now, updatedAt: now };
+    this.settings.targetUrl = targetUrl;
+    this.settings.maxConcurrentRequests = maxConcurrentRequests;
+    const configured = this.appSettings();
+    if (configured === undefined) throw new Error('target URL was just set');
+    return configured;
+  }
+
+  /** Removes the target URL: nothing is delivered until one is set again. */
+  clearSettings(): void {
+    this.settings.targetUrl = undefined;
+    this.settingsTimes = undefined;
+  }
+
+  getSubscription(id: number): Subscription | undefined {
+    return this.subscriptions.find((s) => s.id === id);
+  }
+
+  setActive(id: number, active: boolean): Subscription | undefined {
+    const sub = this.getSubscription(id);
+    if (sub === undefined) return undefined;
+    if (sub.active !== active) {
+      sub.active = active;
+      sub.updatedAt = this.clock.now();
+    }
+    return sub;
   }
 
   listSubscriptions(): readonly Subscription[] {
@@ -93,10 +155,13 @@ export class WebhookDispatcher implements ChangeListener {
   }
 
   subscribe(subscriptionType: string, propertyName?: string, active = true): Subscription {
+    const now = this.clock.now();
     const sub: Subscription = {
       id: this.nextSubscriptionId++,
       subscriptionType,
       active,
+      createdAt: now,
+      updatedAt: now,
       ...(propertyName === undefined ? {} : { propertyName }),
     };
     this.subscriptions.push(sub);
@@ -111,6 +176,7 @@ export class WebhookDispatcher implements ChangeListener {
 
   reset(): void {
     this.subscriptions = [];
+    this.settingsTimes = undefined;
     this.queue = [];
     this.deliveries.length = 0;
     this.dropped = 0;
