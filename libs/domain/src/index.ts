@@ -7,6 +7,7 @@ export * from './contracts/change-events.js';
 export * from './contracts/commands.js';
 export * from './contracts/control.js';
 export * from './contracts/jobs.js';
+export * from './contracts/api-budget.js';
 export * from './contracts/decisions.js';
 export * from './contracts/settings.js';
 export * from './contracts/mappings.js';
