@@ -3,3 +3,7 @@ export * from './rate-limiter.js';
 export * from './retry.js';
 export * from './metrics.js';
 export * from './metrics.module.js';
+export * from './budget-report/budget-report-store.port.js';
+export * from './budget-report/budget-reporter.js';
+export * from './budget-report/mongo.budget-report-store.js';
+export * from './budget-report/in-memory.budget-report-store.js';
