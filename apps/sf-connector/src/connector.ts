@@ -58,6 +58,8 @@ export class SfConnector {
     this.topics = sfConnectorTopics(o.topicPrefix);
     this.publisher = new ChangePublisher(o.kafka);
     const deps = {
+      kafka: o.kafka,
+      groupPrefix: o.groupPrefix,
       captureStore: new CaptureStore(o.db),
       jobStore: new JobStore(o.db),
       publisher: this.publisher,

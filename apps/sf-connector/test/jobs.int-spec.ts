@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   connectionKey,
   JobProgress,
+  SalesforceAccountState,
   type ControlMessage,
   type SalesforceChangeEvent,
 } from '@crm-sync/domain';
@@ -192,5 +193,83 @@ describe('import job', () => {
     const ids = snapshotsOf(jobId).map((e) => e.payload.recordId);
     expect(ids).toHaveLength(ACCOUNTS);
     expect(new Set(ids).size).toBe(ACCOUNTS);
+  });
+});
+
+describe('replay job', () => {
+  /** The latest state per account as the compacted topic keeps it: the last message per key. */
+  function latestStates(): Map<string, SalesforceAccountState> {
+    const latest = new Map<string, SalesforceAccountState>();
+    for (const m of stateTopic.messages) {
+      const state = SalesforceAccountState.parse(JSON.parse(m.value));
+      if (state.connectionId === C) latest.set(state.payload.accountId, state);
+    }
+    return latest;
+  }
+
+  it('publishes the accounts changed since `from` again from the state topic, with no Salesforce call', async () => {
+    await waitFor(() => latestStates().size >= ACCOUNTS, { description: 'account states' });
+    const states = [...latestStates().values()];
+    const instants = states.map((s) => s.payload.changedAt).sort();
+    const from = instants[Math.floor(instants.length / 2)] ?? '';
+    const expected = states.filter((s) => s.payload.changedAt >= from);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(states.length);
+
+    // Salesforce refuses every call from now on: a replay does not need it.
+    const limits = await control<{ max: number; used: number }>(sandbox, 'GET', '/limits');
+    await control(sandbox, 'PUT', '/limits', { used: limits.max });
+    try {
+      const jobId = uniqueName('replay');
+      await send(
+        controlMessage('sync.replay-requested.v1', {
+          jobId,
+          from,
+          requestedBy: 'tester',
+          reason: 'new industry mapping',
+        }),
+      );
+      const done = await waitFor(
+        async () => {
+          const p = await progress(jobId);
+          return p?.state === 'completed' ? p : undefined;
+        },
+        { description: 'a completed replay', timeoutMs: 60_000 },
+      );
+      expect(done).toMatchObject({
+        kind: 'replay',
+        done: expected.length,
+        total: expected.length,
+        failed: 0,
+      });
+      const replayed = await waitFor(
+        () => {
+          const events = changes(changeTopic).filter(
+            (e): e is SalesforceChangeEvent =>
+              e.type === 'salesforce.account-changed.v1' && e.payload.importJobId === jobId,
+          );
+          return events.length >= expected.length ? events : undefined;
+        },
+        { description: 'the replayed changes read' },
+      );
+      expect(new Set(replayed.map((e) => e.payload.recordId))).toEqual(
+        new Set(expected.map((s) => s.payload.accountId)),
+      );
+      expect(replayed).toHaveLength(expected.length);
+      const byId = new Map(expected.map((s) => [s.payload.accountId, s]));
+      for (const e of replayed) {
+        const state = byId.get(e.payload.recordId);
+        expect(e.payload).toMatchObject({
+          capturedBy: 'replay',
+          changeType: state?.payload.deleted ? 'deleted' : 'updated',
+          changedAt: state?.payload.changedAt,
+          fields: state?.payload.fields,
+        });
+      }
+      const after = await control<{ used: number }>(sandbox, 'GET', '/limits');
+      expect(after.used).toBe(limits.max);
+    } finally {
+      await control(sandbox, 'PUT', '/limits', { used: 0 });
+    }
   });
 });

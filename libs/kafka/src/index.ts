@@ -1,5 +1,6 @@
 export * from './client.js';
 export * from './topics.js';
+export * from './topic-reader.js';
 export * from './transactional-pipeline.js';
 export {
   CompressionTypes,

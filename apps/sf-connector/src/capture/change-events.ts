@@ -40,7 +40,12 @@ export interface CapturedChange {
  * what consumers de-duplicate on. Snapshots are per job.
  */
 export function changeEventId(connectionId: string, c: CapturedChange): string {
-  const what = c.changeType === 'snapshot' ? `snapshot:${c.importJobId ?? ''}` : c.changeType;
+  const what =
+    c.capturedBy === 'replay'
+      ? `replay:${c.importJobId ?? ''}:${c.changeType}`
+      : c.changeType === 'snapshot'
+        ? `snapshot:${c.importJobId ?? ''}`
+        : c.changeType;
   return boundedId(`sf:${connectionId}:${c.object}:${c.recordId}:${what}:${c.changedAt}`);
 }
 
@@ -94,6 +99,28 @@ export function polledChange(
     changeOrigin: null,
     capturedBy: by.capturedBy,
     ...(by.importJobId === undefined ? {} : { importJobId: by.importJobId }),
+  };
+}
+
+/**
+ * An account's latest state replayed as a change: `updated` (or `deleted`) with every field, at
+ * the instant it last changed, so the sync rules apply as they do to a live change (R2's
+ * syncEnabledAt test included), with today's settings and mappings. Not a `snapshot`: that is
+ * an import, which syncs accounts from before syncEnabledAt too (R3).
+ */
+export function replayedChange(state: SalesforceAccountState, jobId: string): CapturedChange {
+  const p = state.payload;
+  return {
+    object: 'Account',
+    recordId: p.accountId,
+    changeType: p.deleted ? 'deleted' : 'updated',
+    fields: p.fields,
+    changedFields: Object.keys(p.fields),
+    changedAt: Date.parse(p.changedAt),
+    createdDate: Date.parse(p.createdDate),
+    changeOrigin: null,
+    capturedBy: 'replay',
+    importJobId: jobId,
   };
 }
 

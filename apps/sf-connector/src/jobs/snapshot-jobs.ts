@@ -4,26 +4,47 @@ import {
   type ImportRequested,
   type JobCancelRequested,
   type JobProgress,
-  type SalesforceObject,
+  type ReplayRequested,
 } from '@crm-sync/domain';
+import type { OutboundMessage } from '@crm-sync/kafka';
 import type { Logger } from '@crm-sync/runtime';
-import type { ConnectionSettings } from '../config.js';
 import type { ChangePublisher } from '../capture/publisher.js';
-import { importQuery, isoOf } from '../capture/records.js';
-import { retrying } from '../salesforce/errors.js';
-import type { SalesforceClient } from '../salesforce/salesforce-client.js';
-import type { SfConnectorTopics } from '../topics.js';
+import { isoOf } from '../capture/records.js';
 import { isStaleRequest } from '../ownership/control-consumer.js';
 import { isTerminal, type JobStore } from './job-store.js';
-import { snapshotMessages } from './snapshots.js';
 
-export interface ImportRunnerOptions {
-  readonly settings: ConnectionSettings;
-  readonly client: () => Promise<SalesforceClient>;
+/** One page of a job's records, ready to publish. */
+export interface SnapshotPage {
+  readonly messages: readonly OutboundMessage[];
+  /** Records the page covers (a record may take several messages). */
+  readonly records: number;
+  /** Records that could not be published, with their reasons. */
+  readonly invalid: readonly string[];
+  /** Where a later run resumes (null: the job cannot resume mid-way and starts over). */
+  readonly resumeAfter: string | null;
+}
+
+/** Where a job's records come from: Salesforce itself (import) or our own topics (replay). */
+export interface SnapshotSource {
+  readonly kind: 'import' | 'replay';
+  /** How many records the job covers, counted before the first page. */
+  count(job: JobProgress, signal: AbortSignal): Promise<number>;
+  /**
+   * Produces the job's pages in order from `job.resumeAfter`; `publish` resolves once the page is
+   * on Kafka and its progress recorded. Resolves when the last page is published.
+   */
+  pages(
+    job: JobProgress,
+    signal: AbortSignal,
+    publish: (page: SnapshotPage) => Promise<void>,
+  ): Promise<void>;
+}
+
+export interface SnapshotJobsOptions {
+  readonly connectionId: string;
+  readonly source: SnapshotSource;
   readonly publisher: ChangePublisher;
-  readonly topics: SfConnectorTopics;
   readonly jobs: JobStore;
-  readonly fields: (object: SalesforceObject) => Promise<readonly string[]>;
   readonly clock: Clock;
   readonly metrics: ConnectorMetrics;
   readonly logger: Logger;
@@ -36,25 +57,27 @@ interface Running {
   done: Promise<void> | undefined;
 }
 
-const OBJECT: SalesforceObject = 'Account';
-
 /**
- * "Import Salesforce accounts" jobs of one connection: every account, in pages ordered by Id, as
- * snapshot events (and account states), with progress in `job_progress`. A job survives
- * restarts and moves between instances with the connection: its progress names the last account
- * published (`resumeAfter`), so the next owner continues after it. Imports spend the backfill
- * budget, so live changes and commands go first.
+ * The jobs of one connection that publish records as change events page by page, with progress
+ * in `job_progress`: imports ("Import Salesforce accounts") and replays. A job survives restarts
+ * and moves between instances with the connection: its progress names where it resumes
+ * (`resumeAfter`), so the next owner continues there. Jobs spend the backfill budget (imports) or
+ * none at all (replays), so live changes and commands go first.
  */
-export class ImportRunner {
+export class SnapshotJobs {
   private readonly running = new Map<string, Running>();
   private active = false;
 
-  constructor(private readonly o: ImportRunnerOptions) {}
+  constructor(private readonly o: SnapshotJobsOptions) {}
 
-  /** The connection is owned here: run the imports that have not finished. */
+  private get kind(): SnapshotSource['kind'] {
+    return this.o.source.kind;
+  }
+
+  /** The connection is owned here: run the jobs that have not finished. */
   async start(): Promise<void> {
     this.active = true;
-    for (const job of await this.o.jobs.unfinished(this.o.settings.connectionId, 'import')) {
+    for (const job of await this.o.jobs.unfinished(this.o.connectionId, this.kind)) {
       this.launch(job);
     }
   }
@@ -63,27 +86,32 @@ export class ImportRunner {
   async stop(): Promise<void> {
     this.active = false;
     const all = [...this.running.values()];
-    for (const r of all) r.abort.abort(new Error('import paused: connection released'));
+    for (const r of all) r.abort.abort(new Error(`${this.kind} paused: connection released`));
     await Promise.all(all.map((r) => r.done ?? Promise.resolve()));
   }
 
-  /** Records the request durably, then runs it if the connection is owned here. */
-  async request(message: ImportRequested): Promise<void> {
-    const { jobId, resumeAfter } = message.payload;
+  /**
+   * Records the request durably, then runs it if the connection is owned here. An import may name
+   * the account after which it resumes; a replay starts at its `from` instant.
+   */
+  async request(message: ImportRequested | ReplayRequested): Promise<void> {
+    const { jobId } = message.payload;
+    const resumeAfter =
+      message.type === 'sync.import-requested.v1' ? message.payload.resumeAfter : undefined;
+    const startAt = message.type === 'sync.replay-requested.v1' ? message.payload.from : undefined;
     const now = isoOf(this.o.clock.now());
     const existing = await this.o.jobs.get(jobId);
+    const log = { connectionId: message.connectionId, jobId, kind: this.kind };
     if (!existing && isStaleRequest(message.occurredAt, this.o.clock.now())) {
-      this.o.logger.warn('import request from long ago, never started; ignored', {
-        connectionId: message.connectionId,
-        jobId,
+      this.o.logger.warn('job request from long ago, never started; ignored', {
+        ...log,
         occurredAt: message.occurredAt,
       });
       return;
     }
     if (existing && isTerminal(existing) && resumeAfter === undefined) {
-      this.o.logger.info('import already finished; request ignored', {
-        connectionId: message.connectionId,
-        jobId,
+      this.o.logger.info('job already finished; request ignored', {
+        ...log,
         state: existing.state,
       });
       return;
@@ -94,7 +122,7 @@ export class ImportRunner {
         : await this.o.jobs.put({
             jobId,
             connectionId: message.connectionId,
-            kind: 'import',
+            kind: this.kind,
             state: 'requested',
             done: existing?.done ?? 0,
             total: existing?.total ?? null,
@@ -102,7 +130,7 @@ export class ImportRunner {
             startedAt: existing?.startedAt ?? now,
             updatedAt: now,
             finishedAt: null,
-            resumeAfter: resumeAfter ?? existing?.resumeAfter ?? null,
+            resumeAfter: resumeAfter ?? startAt ?? existing?.resumeAfter ?? null,
           });
     if (this.active) this.launch(job);
   }
@@ -117,7 +145,7 @@ export class ImportRunner {
       return;
     }
     const job = await this.o.jobs.get(jobId);
-    if (job && job.kind === 'import' && !isTerminal(job)) {
+    if (job && job.kind === this.kind && !isTerminal(job)) {
       const now = isoOf(this.o.clock.now());
       await this.o.jobs.put({ ...job, state: 'cancelled', updatedAt: now, finishedAt: now });
     }
@@ -138,7 +166,7 @@ export class ImportRunner {
     this.running.set(job.jobId, entry);
     entry.done = this.run(job, entry)
       .catch((e: unknown) => {
-        this.o.logger.error('import failed', {
+        this.o.logger.error(`${this.kind} failed`, {
           connectionId: job.connectionId,
           jobId: job.jobId,
           error: e instanceof Error ? e.message : String(e),
@@ -148,84 +176,43 @@ export class ImportRunner {
   }
 
   private async run(initial: JobProgress, self: Running): Promise<void> {
-    const { settings, clock, logger, jobs } = this.o;
+    const { clock, logger, jobs, source } = this.o;
     const signal = self.abort.signal;
     const now = () => isoOf(clock.now());
     let job = await jobs.put({ ...initial, state: 'running', updatedAt: now() });
-    const retry = {
-      retry: settings.retry,
-      sleep: (ms: number, s?: AbortSignal) => clock.sleep(ms, s),
-      signal,
-      bounded: false,
-      onRetry: (error: SyncError, attempt: number) => {
-        logger.warn('import call failed; retrying', {
-          connectionId: job.connectionId,
-          jobId: job.jobId,
-          code: error.code,
-          attempt,
-        });
-      },
-    };
     try {
-      // Salesforce being unreachable for a while is no reason to fail the job.
-      const client = await retrying(() => this.o.client(), retry);
-      const fields = await retrying(() => this.o.fields(OBJECT), retry);
       if (job.total === null) {
-        const count = await retrying(
-          () =>
-            client.query(`SELECT COUNT() FROM ${OBJECT}`, false, { priority: 'backfill', signal }),
-          retry,
-        );
-        job = await jobs.put({ ...job, total: count.totalSize, updatedAt: now() });
+        job = await jobs.put({ ...job, total: await source.count(job, signal), updatedAt: now() });
       }
-      for (;;) {
+      await source.pages(job, signal, async (page) => {
         signal.throwIfAborted();
-        const soql = importQuery(OBJECT, fields, job.resumeAfter, settings.importPageSize);
-        const page = await retrying(
-          () => client.query(soql, false, { priority: 'backfill', signal }),
-          retry,
-        );
-        const snap = snapshotMessages({
-          connectionId: job.connectionId,
-          object: OBJECT,
-          raw: page.records,
-          jobId: job.jobId,
-          capturedBy: 'import',
-          topics: this.o.topics,
-        });
-        await this.o.publisher.publish(snap.messages);
+        await this.o.publisher.publish(page.messages);
         this.o.metrics.changesCaptured.inc(
-          { connection: job.connectionId, object: OBJECT, method: 'import' },
-          snap.records.length,
+          { connection: job.connectionId, object: 'Account', method: this.kind },
+          page.records,
         );
-        const last = page.records.at(-1)?.['Id'];
-        const done = job.done + snap.records.length;
-        const finished = page.records.length < settings.importPageSize;
+        const done = job.done + page.records;
         job = await jobs.put({
           ...job,
           done,
-          failed: job.failed + snap.invalid.length,
-          resumeAfter: typeof last === 'string' ? last : job.resumeAfter,
+          failed: job.failed + page.invalid.length,
+          resumeAfter: page.resumeAfter ?? job.resumeAfter,
+          total: Math.max(job.total ?? 0, done),
           updatedAt: now(),
-          ...(finished
-            ? { state: 'completed', total: done, finishedAt: now() }
-            : { total: Math.max(job.total ?? 0, done) }),
         });
-        if (finished) {
-          logger.info('import completed', {
-            connectionId: job.connectionId,
-            jobId: job.jobId,
-            done,
-          });
-          return;
-        }
-      }
+      });
+      job = await jobs.put({ ...job, state: 'completed', total: job.done, finishedAt: now() });
+      logger.info(`${this.kind} completed`, {
+        connectionId: job.connectionId,
+        jobId: job.jobId,
+        done: job.done,
+      });
     } catch (e) {
       if (signal.aborted) {
         const cancelledBy = self.cancelledBy;
         if (cancelledBy !== undefined) {
           await jobs.put({ ...job, state: 'cancelled', updatedAt: now(), finishedAt: now() });
-          logger.info('import cancelled', { jobId: job.jobId, by: cancelledBy });
+          logger.info(`${this.kind} cancelled`, { jobId: job.jobId, by: cancelledBy });
         }
         return;
       }

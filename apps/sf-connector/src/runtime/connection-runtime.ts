@@ -1,6 +1,7 @@
 import type { Clock, ConnectorMetrics } from '@crm-sync/connector-kit';
 import { isAborted } from '../async.js';
 import type { ControlMessage, SalesforceObject } from '@crm-sync/domain';
+import type { Kafka } from '@crm-sync/kafka';
 import type { Logger } from '@crm-sync/runtime';
 import { CaptureLedger } from '../capture/capture-ledger.js';
 import type { CaptureStore } from '../capture/capture-store.js';
@@ -12,7 +13,9 @@ import type { ChangePublisher } from '../capture/publisher.js';
 import { selectableFields } from '../capture/records.js';
 import { CommandExecutor } from '../commands/command-executor.js';
 import type { ConnectionSettings } from '../config.js';
-import { ImportRunner } from '../jobs/import-runner.js';
+import { ImportSource } from '../jobs/import-source.js';
+import { ReplaySource } from '../jobs/replay-source.js';
+import { SnapshotJobs } from '../jobs/snapshot-jobs.js';
 import { isStaleRequest } from '../ownership/control-consumer.js';
 import type { JobStore } from '../jobs/job-store.js';
 import { resyncAccounts } from '../jobs/resync.js';
@@ -24,6 +27,9 @@ import { SalesforceClient } from '../salesforce/salesforce-client.js';
 import type { SfConnectorTopics } from '../topics.js';
 
 export interface RuntimeDeps {
+  readonly kafka: Kafka;
+  /** The connector's consumer group prefix (replays name their reads after it). */
+  readonly groupPrefix: string;
   readonly captureStore: CaptureStore;
   readonly jobStore: JobStore;
   readonly publisher: ChangePublisher;
@@ -52,7 +58,8 @@ const START_RETRY_MS = [1_000, 2_000, 5_000, 15_000, 60_000];
  */
 export class ConnectionRuntime {
   readonly api: JsforceSalesforceApi;
-  readonly imports: ImportRunner;
+  readonly imports: SnapshotJobs;
+  readonly replays: SnapshotJobs;
   private clientPromise: Promise<SalesforceClient> | undefined;
   private readonly fieldLists = new Map<SalesforceObject, Promise<readonly string[]>>();
   private capture: Capture | undefined;
@@ -67,16 +74,32 @@ export class ConnectionRuntime {
     api?: JsforceSalesforceApi,
   ) {
     this.api = api ?? new JsforceSalesforceApi(settings, deps.logger);
-    this.imports = new ImportRunner({
-      settings,
-      client: () => this.client(),
+    const jobs = {
+      connectionId: settings.connectionId,
       publisher: deps.publisher,
-      topics: deps.topics,
       jobs: deps.jobStore,
-      fields: (o) => this.fields(o),
       clock: deps.clock,
       metrics: deps.metrics,
       logger: deps.logger,
+    };
+    this.imports = new SnapshotJobs({
+      ...jobs,
+      source: new ImportSource({
+        settings,
+        client: () => this.client(),
+        fields: (o) => this.fields(o),
+        topics: deps.topics,
+        clock: deps.clock,
+        logger: deps.logger,
+      }),
+    });
+    this.replays = new SnapshotJobs({
+      ...jobs,
+      source: new ReplaySource({
+        kafka: deps.kafka,
+        topics: deps.topics,
+        groupPrefix: deps.groupPrefix,
+      }),
     });
   }
 
@@ -182,6 +205,7 @@ export class ConnectionRuntime {
     const capture = this.capture;
     this.capture = undefined;
     await this.imports.stop();
+    await this.replays.stop();
     if (capture) {
       await capture.subscriber?.stop();
       await capture.poller.stop();
@@ -261,6 +285,7 @@ export class ConnectionRuntime {
     subscriber?.start();
     poller.start();
     await this.imports.start();
+    await this.replays.start();
   }
 
   /** A control message for this connection (the instance owns its partition). */
@@ -269,8 +294,12 @@ export class ConnectionRuntime {
       case 'sync.import-requested.v1':
         await this.imports.request(message);
         return;
+      case 'sync.replay-requested.v1':
+        await this.replays.request(message);
+        return;
       case 'sync.job-cancel-requested.v1':
         await this.imports.cancel(message);
+        await this.replays.cancel(message);
         return;
       case 'sync.resync-requested.v1': {
         const { deps } = this;

@@ -47,7 +47,7 @@ const salesforceChangeShape = {
    */
   changeOrigin: z.string().nullable(),
   capturedBy: CaptureMethod,
-  /** The import job that produced a snapshot. */
+  /** The job that produced the event: an import's snapshot or a replay's change. */
   importJobId: z.string().min(1).optional(),
 } as const;
 

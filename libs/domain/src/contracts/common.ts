@@ -41,5 +41,6 @@ export const HubSpotProperties = z.record(z.string().min(1), HubSpotValue);
 export type HubSpotProperties = z.infer<typeof HubSpotProperties>;
 
 /** How a change reached us; polling carries no origin marks, which matters for echo detection. */
-export const CaptureMethod = z.enum(['cdc', 'poll', 'webhook', 'import', 'manual']);
+/** `replay`: re-published from our own latest-state topic (no CRM read). */
+export const CaptureMethod = z.enum(['cdc', 'poll', 'webhook', 'import', 'manual', 'replay']);
 export type CaptureMethod = z.infer<typeof CaptureMethod>;
