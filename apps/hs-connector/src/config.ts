@@ -57,8 +57,17 @@ export const HsConnectorEnv = z
       .default('default'),
     /** The HubSpot app's client secret: the key of webhook signatures and OAuth refreshes. A secret: env only. */
     HUBSPOT_CLIENT_SECRET: z.string().min(8, 'HUBSPOT_CLIENT_SECRET must be at least 8 characters'),
-    /** The exact URL HubSpot calls, when a proxy rewrites scheme, host or path. */
+    /**
+     * Our public webhook URL: the exact URL HubSpot calls and signs (when a proxy rewrites
+     * scheme, host or path), and the target URL we register for the app.
+     */
     HUBSPOT_WEBHOOK_URL: z.url().optional(),
+    /**
+     * The developer account's API key of the HubSpot app (`hapikey`). With it (and
+     * HUBSPOT_WEBHOOK_URL) the connector sets the app's webhook target and subscriptions at
+     * start-up. A secret: env only, never logged.
+     */
+    HUBSPOT_DEVELOPER_API_KEY: z.string().min(1).optional(),
     /** Private-app or OAuth access token. A secret: env only. */
     HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
     /** OAuth: with a refresh token (and HUBSPOT_CLIENT_ID) expired access tokens are renewed. */
@@ -108,6 +117,13 @@ export const HsConnectorEnv = z
         message: 'set HUBSPOT_ACCESS_TOKEN, or HUBSPOT_REFRESH_TOKEN with HUBSPOT_CLIENT_ID',
       });
     }
+    if (env.HUBSPOT_DEVELOPER_API_KEY !== undefined && env.HUBSPOT_WEBHOOK_URL === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HUBSPOT_WEBHOOK_URL'],
+        message: 'HUBSPOT_DEVELOPER_API_KEY needs HUBSPOT_WEBHOOK_URL: the target URL to register',
+      });
+    }
     if ((env.HUBSPOT_REFRESH_TOKEN === undefined) !== (env.HUBSPOT_CLIENT_ID === undefined)) {
       ctx.addIssue({
         code: 'custom',
@@ -139,6 +155,14 @@ export interface ConnectionConfig {
   readonly contactProperties: readonly string[];
 }
 
+/** The HubSpot app whose webhook configuration we manage (app-wide, not per portal). */
+export interface WebhookAppConfig {
+  readonly appId: string;
+  readonly baseUrl: string;
+  readonly developerApiKey: string;
+  readonly targetUrl: string;
+}
+
 /** Service-wide settings (same for every connection). */
 export interface HsConnectorConfig {
   readonly HOST: string;
@@ -150,7 +174,12 @@ export interface HsConnectorConfig {
   readonly MONGO_DB: string;
   readonly group: string;
   readonly partitionsConcurrently: number;
-  readonly webhook: { readonly connectionId: string; readonly publicUrl: string | undefined };
+  readonly webhook: {
+    readonly connectionId: string;
+    readonly publicUrl: string | undefined;
+    /** Set: the connector ensures the app's webhook target and subscriptions at start-up. */
+    readonly app: WebhookAppConfig | undefined;
+  };
   readonly http: {
     readonly timeoutMs: number;
     readonly maxAttempts: number;
@@ -204,7 +233,19 @@ export function toConfig(env: HsConnectorEnv): HsConnectorConfig {
     MONGO_DB: env.MONGO_DB,
     group: env.HS_CONNECTOR_GROUP,
     partitionsConcurrently: env.HS_CONNECTOR_PARTITIONS_CONCURRENTLY,
-    webhook: { connectionId: env.CONNECTION_ID, publicUrl: env.HUBSPOT_WEBHOOK_URL },
+    webhook: {
+      connectionId: env.CONNECTION_ID,
+      publicUrl: env.HUBSPOT_WEBHOOK_URL,
+      app:
+        env.HUBSPOT_DEVELOPER_API_KEY === undefined || env.HUBSPOT_WEBHOOK_URL === undefined
+          ? undefined
+          : {
+              appId: env.HUBSPOT_APP_ID,
+              baseUrl: connection.baseUrl,
+              developerApiKey: env.HUBSPOT_DEVELOPER_API_KEY,
+              targetUrl: env.HUBSPOT_WEBHOOK_URL,
+            },
+    },
     http: {
       timeoutMs: env.HUBSPOT_REQUEST_TIMEOUT_MS,
       maxAttempts: env.HUBSPOT_MAX_ATTEMPTS,

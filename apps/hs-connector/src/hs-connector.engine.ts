@@ -25,6 +25,9 @@ import { PollOwnership, type Ownership } from './polling/poll-ownership.js';
 import { PollScheduler } from './polling/poll-scheduler.js';
 import { hsConnectorTopics, hsConnectorTopicSpecs, type HsConnectorTopics } from './topics.js';
 import { chunk } from './util/batching.js';
+import { HubSpotWebhookAppApi } from './webhooks/hubspot.webhook-app-api.js';
+import { wantedSubscriptions } from './webhooks/subscription-plan.js';
+import { SubscriptionSetup } from './webhooks/subscription-setup.js';
 
 export interface EngineOptions {
   readonly kafka: Kafka;
@@ -39,11 +42,15 @@ export interface EngineOptions {
 /** How long shutdown lets in-flight batches finish before it aborts their waits. */
 const DRAIN_MS = 10_000;
 const PUBLISH_CHUNK = 1_000;
+/** HubSpot's webhook concurrency for a target we set (an existing one's setting is kept). */
+const WEBHOOK_MAX_CONCURRENT_REQUESTS = 10;
 
 /**
  * hs-connector's work, started after Nest is up and stopped first at shutdown:
  * - inbox pipeline: webhook inbox → change events (transactional, every instance);
  * - command pipeline: HubSpot commands → batch writes → results (transactional, every instance);
+ * - the app's webhook target and subscriptions, ensured at start-up when a developer key is
+ *   configured (push: live changes);
  * - poll ownership and one poll loop per owned connection (reconciliation);
  * - consumer lag sampling for `/metrics`.
  * Instances with the same group split the partitions; the connection's budget is split evenly.
@@ -62,6 +69,8 @@ export class HsConnectorEngine {
   private owners: PollOwnership | undefined;
   private lag: LagSampler | undefined;
   private producer: Producer | undefined;
+  /** Undefined without a developer key: then HubSpot is configured by hand, or polled only. */
+  readonly subscriptions: SubscriptionSetup | undefined;
 
   constructor(private readonly options: EngineOptions) {
     const { config } = options;
@@ -85,6 +94,24 @@ export class HsConnectorEngine {
       );
     }
     this.connections = new Connections(runtimes);
+    const app = config.webhook.app;
+    this.subscriptions =
+      app === undefined
+        ? undefined
+        : new SubscriptionSetup({
+            api: new HubSpotWebhookAppApi({
+              basePath: app.baseUrl,
+              developerApiKey: app.developerApiKey,
+              appId: app.appId,
+              timeoutMs: config.http.timeoutMs,
+            }),
+            appId: app.appId,
+            targetUrl: app.targetUrl,
+            wanted: wantedSubscriptions(...this.connections.all().map((r) => r.properties)),
+            defaultMaxConcurrentRequests: WEBHOOK_MAX_CONCURRENT_REQUESTS,
+            logger: options.logger.child({ component: 'webhook-subscriptions' }),
+            clock: options.clock,
+          });
     this.pollState = new MongoPollState(options.db);
     this.scheduler = new PollScheduler(
       (id, signal) => this.pollerFor(id).run(signal),
@@ -165,6 +192,8 @@ export class HsConnectorEngine {
       logger,
     );
     this.lag.start();
+    // Last: deliveries HubSpot sends once the subscriptions exist find the pipelines running.
+    await this.subscriptions?.start();
   }
 
   /**
@@ -174,6 +203,7 @@ export class HsConnectorEngine {
    * elsewhere). The producer goes last.
    */
   async stop(): Promise<void> {
+    await this.subscriptions?.stop();
     await this.owners?.stop();
     const drained = setTimeout(() => {
       this.shutdown.abort(new Error('hs-connector is shutting down'));

@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 export interface SandboxOptions {
   readonly appId?: number;
   readonly clientSecret?: string;
+  /** The Webhooks v3 app API's `hapikey` (default `sandbox-developer-key`). */
+  readonly developerApiKey?: string;
   readonly tokens?: readonly { readonly token: string; readonly appId?: number }[];
   readonly limits?: {
     readonly tenSecondly?: number | null;
@@ -51,6 +53,7 @@ interface SandboxModule {
 export const SANDBOX_TOKEN = 'sandbox-token';
 export const SANDBOX_APP_ID = 1_160_452;
 export const SANDBOX_SECRET = 'sandbox-client-secret';
+export const SANDBOX_DEVELOPER_KEY = 'sandbox-developer-key';
 
 /** A sandbox listening on a free port, with a log of the API requests it received. */
 export interface RunningSandbox {

@@ -184,7 +184,8 @@ class TokenRefreshed extends Error {
   }
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+/** Rejects with `RequestTimeoutError` after `ms` (the generated client has no timeout). */
+export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
