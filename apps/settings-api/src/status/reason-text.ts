@@ -64,6 +64,8 @@ export const REASON_TEXT: Readonly<Record<ReasonCode, string>> = {
   VALUE_UNKNOWN: 'The value on one side is not known yet.',
   BLANK_VALUE: 'The value is blank.',
   PROPERTY_VALUE_ERROR: 'A value has no entry in the mapping’s value map.',
+  AWAITING_LINKED_RECORD:
+    'The linked record’s current values are not known yet; the change is merged as soon as they arrive.',
   ECHO_OF_OWN_WRITE:
     'This change was the sync engine’s own write coming back, so it was not synced again.',
 };

@@ -88,6 +88,74 @@ describe('Decider (in-memory store)', () => {
     expect(await store.getPendingCreate(C, 'hubspot', accountId)).toBeUndefined();
   });
 
+  it.each([
+    ['a person', null],
+    ['our own write', '1000001'],
+  ])(
+    'holds an account change while the linked company is unknown, and merges it when the company arrives (created by %s)',
+    async (_who, sourceId) => {
+      const accountId = sfId('001');
+      const created = await decider.process(
+        onAccount(accountId, accountChanged(C, { recordId: accountId, fields: { Name: 'Acme' } })),
+      );
+      const [upsert] = created.hubspotCommands;
+      if (!upsert) throw new Error('no upsert');
+      const companyId = hsId();
+      const result = succeeded(upsert, companyId);
+      await decider.process({
+        id: `${result.id}>x`,
+        connectionId: C,
+        subject: { kind: 'account', accountId },
+        cause: { kind: 'result', result },
+        hops: 0,
+      });
+
+      // Renamed before the company's first event: nothing to compare with yet.
+      const renamed = await decider.process(
+        onAccount(
+          accountId,
+          accountChanged(C, {
+            recordId: accountId,
+            changeType: 'updated',
+            fields: { Name: 'Acme Renamed' },
+            changedAt: AFTER(5),
+          }),
+        ),
+      );
+      expect(renamed.hubspotCommands).toEqual([]);
+      expect(renamed.decisions.map((d) => [d.rule, d.decision])).toContainEqual([
+        'field_merge',
+        { kind: 'skip', reasons: ['AWAITING_LINKED_RECORD'] },
+      ]);
+      expect((await store.linkByAccount(C, accountId))?.pendingMerge).toEqual({
+        salesforce: ['Name'],
+      });
+
+      // The company's creation echo (the name it was created with, older than the rename).
+      const echo = companyChanged(C, {
+        recordId: companyId,
+        changeType: 'created',
+        properties: { name: 'Acme', salesforceaccountid: accountId },
+        changedAt: AFTER(2),
+        sourceId,
+      });
+      const merged = await decider.process({
+        id: `${echo.id}>acc`,
+        connectionId: C,
+        subject: { kind: 'account', accountId },
+        cause: { kind: 'change', event: echo },
+        hops: 0,
+      });
+      expect(merged.hubspotCommands.map((x) => [x.type, x.payload])).toEqual([
+        [
+          'hubspot.update-company.v1',
+          expect.objectContaining({ companyId, properties: { name: 'Acme Renamed' } }),
+        ],
+      ]);
+      expect((await store.linkByAccount(C, accountId))?.pendingMerge).toEqual({});
+    },
+  );
+
   it('forwards an item addressed to a company that is linked now to the account subject', async () => {
     const accountId = sfId('001');
     const companyId = hsId();

@@ -154,6 +154,11 @@ export class Decider {
     const account = foldAccount(before, p, mappedFields(config.mappings, 'salesforce'));
     await this.store.putAccount(c, account);
     let link = await this.store.linkByAccount(c, p.recordId);
+    // Company fields that waited for this account (see `awaitLinkedRecord`) merge with this change.
+    let waiting: readonly string[] = [];
+    if (link && p.changeType !== 'deleted' && p.changeType !== 'merged') {
+      ({ link, fields: waiting } = await this.takeWaiting(c, link, 'hubspot'));
+    }
 
     if (link && p.changeType !== 'deleted' && p.changeType !== 'merged') {
       const changed = pick(
@@ -170,6 +175,8 @@ export class Decider {
       await this.store.updateLink(c, link);
       if (echo.decision && p.changeType !== 'snapshot') {
         fx.decide(accountRef(p.recordId), 'echo', echo.decision);
+        if (waiting.length > 0)
+          await this.merge(item, config, link, account, 'hubspot', waiting, fx);
         return;
       }
     }
@@ -185,7 +192,11 @@ export class Decider {
         await this.createCompanyFor(item, config, account, fx);
         return;
       case 'update':
-        if (link) await this.merge(item, config, link, account, 'salesforce', p.changedFields, fx);
+        if (link)
+          await this.merge(item, config, link, account, 'salesforce', p.changedFields, fx, {
+            salesforce: p.changedFields,
+            hubspot: waiting,
+          });
         return;
       case 'delete':
       case 'skip':
@@ -368,6 +379,11 @@ export class Decider {
       return;
     }
 
+    // Account fields that waited for this company (see `awaitLinkedRecord`) merge with this change.
+    let waiting: readonly string[] = [];
+    if (p.changeType !== 'deleted' && p.changeType !== 'merged') {
+      ({ link, fields: waiting } = await this.takeWaiting(c, link, 'salesforce'));
+    }
     if (p.changeType !== 'deleted' && p.changeType !== 'merged') {
       const changed = pick(
         p.properties,
@@ -383,6 +399,10 @@ export class Decider {
       await this.store.updateLink(c, link);
       if (echo.decision && p.changeType !== 'snapshot') {
         fx.decide(companyRef(p.recordId), 'echo', echo.decision);
+        const account = await this.store.getAccount(c, link.accountId);
+        if (account && waiting.length > 0) {
+          await this.mergeWith(item, config, link, account, company, 'salesforce', waiting, fx);
+        }
         return;
       }
     }
@@ -404,7 +424,9 @@ export class Decider {
           'hubspot',
           p.changedProperties,
           fx,
+          { salesforce: waiting, hubspot: p.changedProperties },
         );
+      else await this.awaitLinkedRecord(c, link, 'hubspot', p.changedProperties, fx);
     } else if (p.changeType === 'deleted' || p.changeType === 'merged') {
       await this.store.updateLink(c, { ...link, deletedOn: 'hubspot' });
     } else if (p.changeType === 'restored' && link.deletedOn === 'hubspot') {
@@ -663,10 +685,56 @@ export class Decider {
     side: 'salesforce' | 'hubspot',
     changed: readonly string[],
     fx: Effects,
+    both?: { readonly salesforce: readonly string[]; readonly hubspot: readonly string[] },
   ) {
     const company = await this.store.getCompany(item.connectionId, link.companyId);
-    if (!company) return; // nothing known of the company yet: its events will bring it
-    await this.mergeWith(item, config, link, account, company, side, changed, fx);
+    if (!company) {
+      await this.awaitLinkedRecord(item.connectionId, link, side, changed, fx);
+      return;
+    }
+    await this.mergeWith(item, config, link, account, company, side, changed, fx, both);
+  }
+
+  /**
+   * A linked pair whose other record is not known yet (the company we created has not sent its
+   * first event): its values cannot be compared, and pushing blindly could overwrite newer ones.
+   * The changed fields wait on the link and are merged when the other record arrives.
+   */
+  private async awaitLinkedRecord(
+    c: string,
+    link: Link,
+    side: 'salesforce' | 'hubspot',
+    changed: readonly string[],
+    fx: Effects,
+  ) {
+    const waiting = new Set([...(link.pendingMerge?.[side] ?? []), ...changed]);
+    await this.store.updateLink(c, {
+      ...link,
+      pendingMerge: { ...link.pendingMerge, [side]: [...waiting].sort() },
+    });
+    const subject = side === 'salesforce' ? accountRef(link.accountId) : companyRef(link.companyId);
+    fx.decide(subject, 'field_merge', { kind: 'skip', reasons: ['AWAITING_LINKED_RECORD'] });
+  }
+
+  /**
+   * The fields of `side` that waited on the link for the other record (see `awaitLinkedRecord`),
+   * taken off the link once both records are known; the caller merges them.
+   */
+  private async takeWaiting(
+    c: string,
+    link: Link,
+    side: 'salesforce' | 'hubspot',
+  ): Promise<{ link: Link; fields: readonly string[] }> {
+    const fields = link.pendingMerge?.[side] ?? [];
+    if (fields.length === 0) return { link, fields };
+    const known =
+      (await this.store.getAccount(c, link.accountId)) !== undefined &&
+      (await this.store.getCompany(c, link.companyId)) !== undefined;
+    if (!known) return { link, fields: [] };
+    const { [side]: _taken, ...rest } = link.pendingMerge ?? {};
+    const taken: Link = { ...link, pendingMerge: rest };
+    await this.store.updateLink(c, taken);
+    return { link: taken, fields };
   }
 
   private async mergeWith(

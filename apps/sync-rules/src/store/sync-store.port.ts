@@ -47,6 +47,14 @@ export interface Link {
   /** Our writes per side not yet echoed back (see `detectEcho`). */
   readonly ledger: { readonly salesforce: WriteLedger; readonly hubspot: WriteLedger };
   readonly deletedOn: 'salesforce' | 'hubspot' | null;
+  /**
+   * Per side: fields changed there while the other side's record was not known yet (a created
+   * company whose first event has not arrived): merged as soon as it is.
+   */
+  readonly pendingMerge?: {
+    readonly salesforce?: readonly string[];
+    readonly hubspot?: readonly string[];
+  };
 }
 
 export interface HubSpotContactState {

@@ -65,6 +65,8 @@ export const ReasonCode = z.enum([
   'VALUE_UNKNOWN',
   'BLANK_VALUE',
   'PROPERTY_VALUE_ERROR',
+  /** The linked record's values are not known yet: the change is merged when they arrive. */
+  'AWAITING_LINKED_RECORD',
   // echoes
   'ECHO_OF_OWN_WRITE',
 ]);
