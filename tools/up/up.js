@@ -57,7 +57,9 @@ async function main() {
       'salesforce-sandbox': { SEED_ACCOUNTS: '50', SEED_CONTACTS: '120', SEED_LEADS: '30' },
       'hubspot-sandbox': { HUBSPOT_SEED: '42:20:60' },
       'sf-connector': { SF_POLL_INTERVAL_MS: '5000' },
-      'hs-connector': { HUBSPOT_POLL_INTERVAL_MS: '15000' },
+      // Webhooks carry live HubSpot changes (hs-connector registers them at start-up);
+      // polling only reconciles what a delivery might have missed.
+      'hs-connector': { HUBSPOT_POLL_INTERVAL_MS: String(5 * 60 * 1000) },
     },
   });
   const api = system.urls['settings-api'];

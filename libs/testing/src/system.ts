@@ -15,11 +15,17 @@ export const SYSTEM_PROCESSES = [
 ] as const;
 export type SystemProcess = (typeof SYSTEM_PROCESSES)[number];
 
-/** The HubSpot sandbox's app id and client secret (its defaults): our writes carry the app id. */
+/**
+ * The HubSpot sandbox's app (its defaults): our writes carry the app id; the developer key lets
+ * hs-connector register its webhook target and subscriptions. `userToken` belongs to no app:
+ * what it writes is a person's change (not one of ours), as tests need.
+ */
 export const SANDBOX_HUBSPOT = {
   appId: '1160452',
   clientSecret: 'sandbox-client-secret',
   token: 'sandbox-token',
+  developerApiKey: 'sandbox-developer-key',
+  userToken: 'sandbox-user-token',
 } as const;
 
 export interface SystemOptions {
@@ -104,8 +110,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   };
   const env: Record<SystemProcess, Record<string, string>> = {
     'salesforce-sandbox': {},
+    // No webhook target here: hs-connector registers it, and its subscriptions, through the
+    // Webhooks v3 API at start-up, as it does with a real HubSpot app.
     'hubspot-sandbox': {
-      HUBSPOT_WEBHOOK_TARGET_URL: `${url('hs-connector')}/webhooks/hubspot`,
+      HUBSPOT_SANDBOX_TOKENS: `${SANDBOX_HUBSPOT.token},${SANDBOX_HUBSPOT.userToken}:none`,
+      HUBSPOT_DEVELOPER_API_KEY: SANDBOX_HUBSPOT.developerApiKey,
     },
     'sync-rules': {
       SYNC_RULES_GROUP: group('sync-rules'),
@@ -124,6 +133,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       HUBSPOT_CLIENT_SECRET: SANDBOX_HUBSPOT.clientSecret,
       HUBSPOT_APP_ID: SANDBOX_HUBSPOT.appId,
       HUBSPOT_WEBHOOK_URL: `${url('hs-connector')}/webhooks/hubspot`,
+      HUBSPOT_DEVELOPER_API_KEY: SANDBOX_HUBSPOT.developerApiKey,
     },
     'settings-api': {
       CRM_SYNC_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
