@@ -30,6 +30,7 @@ export class AppModule {
         maxMs: config.SF_RETRY_MAX_MS,
         maxAttempts: config.SF_RETRY_ATTEMPTS,
       },
+      budgetReportIntervalMs: config.API_BUDGET_REPORT_INTERVAL_MS,
       clock: systemClock,
       metrics,
       logger: ctx.logger,

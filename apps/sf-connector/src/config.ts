@@ -104,6 +104,11 @@ export const SfConnectorConfig = z
      * record batch, which the broker caps (message.max.bytes, 1 MiB by default): keep it below.
      */
     SF_COMMAND_FETCH_BYTES: z.coerce.number().int().min(65_536).max(1_048_576).default(524_288),
+    /**
+     * How often each connection's API budget use is written to MongoDB (`api_budget`), where the
+     * settings API reads it; a report older than 3 intervals is ignored there.
+     */
+    API_BUDGET_REPORT_INTERVAL_MS: z.coerce.number().int().min(100).max(300_000).default(5_000),
   })
   // Runs even when other fields failed (`when`), so every problem is reported at once; the
   // values may then be unparsed, hence the plain comparisons.

@@ -1,4 +1,9 @@
-import type { Clock, ConnectorMetrics } from '@crm-sync/connector-kit';
+import {
+  BudgetReporter,
+  MongoBudgetReportStore,
+  type Clock,
+  type ConnectorMetrics,
+} from '@crm-sync/connector-kit';
 import type { ControlMessage } from '@crm-sync/domain';
 import { ensureTopics, type Admin, type Kafka } from '@crm-sync/kafka';
 import type { Logger } from '@crm-sync/runtime';
@@ -28,6 +33,8 @@ export interface SfConnectorOptions {
   /** Most bytes fetched per command partition at once. */
   readonly commandFetchBytes: number;
   readonly retry: RetrySettings;
+  /** How often each connection's API budget is written to `api_budget` (settings API status). */
+  readonly budgetReportIntervalMs: number;
   readonly clock: Clock;
   readonly metrics: ConnectorMetrics;
   readonly logger: Logger;
@@ -51,6 +58,7 @@ export class SfConnector {
   private readonly publisher: ChangePublisher;
   private readonly commands: CommandPipeline;
   private readonly control: ControlConsumer;
+  readonly budgetReports: BudgetReporter;
   private assignment: Promise<void> = Promise.resolve();
   private readonly timers: NodeJS.Timeout[] = [];
 
@@ -71,6 +79,13 @@ export class SfConnector {
     for (const settings of o.connections) {
       this.runtimes.set(settings.connectionId, new ConnectionRuntime(settings, deps));
     }
+    this.budgetReports = new BudgetReporter({
+      store: new MongoBudgetReportStore(o.db),
+      intervalMs: o.budgetReportIntervalMs,
+      clock: o.clock,
+      logger: o.logger,
+    });
+    for (const runtime of this.runtimes.values()) this.budgetReports.watch(runtime);
     this.commands = new CommandPipeline({
       kafka: o.kafka,
       topics: this.topics,
@@ -132,12 +147,14 @@ export class SfConnector {
     await this.control.start();
     this.every(SHARE_REFRESH_MS, () => this.refreshShare());
     this.every(LAG_REFRESH_MS, () => this.refreshLag());
+    this.budgetReports.start();
   }
 
   /**
    * Graceful stop: no new control messages; owned connections finish the page or CDC round in
    * flight and store their cursors; command batches in flight finish (or are released for
-   * redelivery after a grace period); then the producer goes.
+   * redelivery after a grace period); the final budget reports are written; then the producer
+   * goes.
    */
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
@@ -145,6 +162,8 @@ export class SfConnector {
     await this.assignment;
     await Promise.all([...this.runtimes.values()].map((r) => r.release()));
     await this.commands.stop();
+    // Every call has been made: the last report (marked stopped) holds them all.
+    await this.budgetReports.stop();
     await this.publisher.stop();
   }
 

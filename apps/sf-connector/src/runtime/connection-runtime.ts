@@ -1,4 +1,4 @@
-import type { Clock, ConnectorMetrics } from '@crm-sync/connector-kit';
+import type { BudgetSample, BudgetSource, Clock, ConnectorMetrics } from '@crm-sync/connector-kit';
 import { isAborted } from '../async.js';
 import type { ControlMessage, SalesforceObject } from '@crm-sync/domain';
 import type { Kafka } from '@crm-sync/kafka';
@@ -22,7 +22,7 @@ import { resyncAccounts } from '../jobs/resync.js';
 import { rateGateOf, SalesforceBudget } from '../salesforce/budget.js';
 import { syncErrorOf } from '../salesforce/errors.js';
 import { JsforceSalesforceApi } from '../salesforce/jsforce.salesforce-api.js';
-import type { SalesforceApi } from '../salesforce/salesforce-api.port.js';
+import type { OrgApiUsage, SalesforceApi } from '../salesforce/salesforce-api.port.js';
 import { SalesforceClient } from '../salesforce/salesforce-client.js';
 import type { SfConnectorTopics } from '../topics.js';
 
@@ -56,11 +56,13 @@ const START_RETRY_MS = [1_000, 2_000, 5_000, 15_000, 60_000];
  * - Change capture and jobs run only while this instance owns the connection (`own`/`release`,
  *   driven by the control topic's partition assignment).
  */
-export class ConnectionRuntime {
+export class ConnectionRuntime implements BudgetSource {
+  readonly crm = 'salesforce';
   readonly api: JsforceSalesforceApi;
   readonly imports: SnapshotJobs;
   readonly replays: SnapshotJobs;
   private clientPromise: Promise<SalesforceClient> | undefined;
+  private budget: SalesforceBudget | undefined;
   private readonly fieldLists = new Map<SalesforceObject, Promise<readonly string[]>>();
   private capture: Capture | undefined;
   private starting: Promise<void> | undefined;
@@ -128,13 +130,20 @@ export class ConnectionRuntime {
     return this.clientPromise;
   }
 
+  /** The budget for reports; none until the first use sized it. */
+  sample(): BudgetSample | undefined {
+    return this.budget?.sample();
+  }
+
   private async createClient(api: SalesforceApi): Promise<SalesforceClient> {
+    let orgUsage: OrgApiUsage | undefined;
     let dailyMax = this.settings.budget.dailyLimitFallback;
     // The call that sizes the budget already counts against the rate.
     const rate = rateGateOf(this.settings.budget, this.deps.clock);
     const release = await rate?.enter('live');
     try {
-      dailyMax = (await api.limits()).max;
+      orgUsage = await api.limits();
+      dailyMax = orgUsage.max;
     } catch (e) {
       const error = syncErrorOf(e);
       if (error.retriable) throw error;
@@ -148,6 +157,8 @@ export class ConnectionRuntime {
     }
     const budget = new SalesforceBudget(this.settings.budget, dailyMax, this.deps.clock, rate);
     budget.setShare(this.share);
+    budget.observe(orgUsage, '/limits DailyApiRequests');
+    this.budget = budget;
     this.deps.metrics.watchBudget(this.connectionId, 'salesforce', budget.limiter);
     return new SalesforceClient(this.connectionId, api, budget, this.deps.metrics);
   }

@@ -117,3 +117,27 @@ describe('Salesforce budget', () => {
     expect(clock.now() - third).toBeLessThan(2_000);
   });
 });
+
+describe('Salesforce budget reports', () => {
+  it('show this instance’s windows and the org’s day as Salesforce last reported it', async () => {
+    const clock = new SteppingClock();
+    const budget = new SalesforceBudget(
+      { ...SETTINGS, rate: { limit: 10, windowMs: 5_000 } },
+      100_000,
+      clock,
+    );
+    expect(budget.sample().crmDaily).toBeUndefined();
+    budget.observe({ used: 700, max: 100_000 }, '/limits DailyApiRequests');
+    budget.setShare(0.5);
+    for (let i = 0; i < 3; i++) (await budget.acquire('live'))();
+    budget.observe({ used: 703, max: 100_000 });
+    expect(budget.sample()).toEqual({
+      limits: [
+        { name: 'daily', windowMs: 86_400_000, limit: 25_000, used: 3, remaining: 24_997 },
+        { name: 'rate', windowMs: 5_000, limit: 5, used: 3, remaining: 2 },
+      ],
+      crmDaily: { used: 703, limit: 100_000, via: 'Sforce-Limit-Info', observedAt: clock.now() },
+      share: 0.5,
+    });
+  });
+});

@@ -1,8 +1,20 @@
-import { RateLimiter, type Clock, type Priority, type WindowLimit } from '@crm-sync/connector-kit';
+import {
+  DAILY_LIMIT_NAME,
+  RateLimiter,
+  type BudgetSample,
+  type Clock,
+  type CrmDailyUsage,
+  type LimitSnapshot,
+  type Priority,
+  type WindowLimit,
+} from '@crm-sync/connector-kit';
 import type { BudgetSettings } from '../config.js';
 import type { OrgApiUsage } from './salesforce-api.port.js';
 
 const DAY_MS = 86_400_000;
+
+/** The names budget reports and `/metrics` give the limits. */
+export const LIMIT_NAMES = { daily: DAILY_LIMIT_NAME, rate: 'rate' } as const;
 
 /**
  * Calls in flight at once (Salesforce limits concurrent long requests per org). Live callers
@@ -61,7 +73,7 @@ export class ConcurrencyGate {
 export function budgetLimits(settings: BudgetSettings, orgDailyMax: number): WindowLimit[] {
   return [
     {
-      name: 'daily',
+      name: LIMIT_NAMES.daily,
       limit: Math.max(1, Math.floor(orgDailyMax * settings.dailyShare)),
       windowMs: DAY_MS,
     },
@@ -129,6 +141,18 @@ export class CallWindowGate {
 
   get effectiveLimit(): number {
     return Math.max(1, Math.floor(this.limit * this.share));
+  }
+
+  snapshot(): LimitSnapshot {
+    const used = this.used();
+    const limit = this.effectiveLimit;
+    return {
+      name: LIMIT_NAMES.rate,
+      windowMs: this.windowMs,
+      limit,
+      used,
+      remaining: Math.max(0, limit - used),
+    };
   }
 
   setShare(share: number): void {
@@ -206,6 +230,8 @@ export class SalesforceBudget {
   private readonly rate: CallWindowGate | undefined;
   private exceededInARow = 0;
   private orgUsage: OrgApiUsage | undefined;
+  private orgDaily: CrmDailyUsage | undefined;
+  private share = 1;
 
   /** `rate`: the connection's rate gate when it exists before the budget (see rateGateOf). */
   constructor(
@@ -242,10 +268,14 @@ export class SalesforceBudget {
     }
   }
 
-  /** After a response: the org's usage from `Sforce-Limit-Info`. */
-  observe(usage: OrgApiUsage | undefined): void {
+  /**
+   * The org's daily usage: after a response from `Sforce-Limit-Info`, at start from `/limits`
+   * (`via` says which, for budget reports).
+   */
+  observe(usage: OrgApiUsage | undefined, via = 'Sforce-Limit-Info'): void {
     if (usage === undefined) return;
     this.orgUsage = usage;
+    this.orgDaily = { used: usage.used, limit: usage.max, via, observedAt: this.clock.now() };
     if (usage.used >= usage.max) this.limitExceeded();
   }
 
@@ -264,7 +294,7 @@ export class SalesforceBudget {
 
   /** Permits of the daily window left on this instance (for the poll interval). */
   get dailyLimit(): number {
-    return this.limiter.snapshot().find((s) => s.name === 'daily')?.limit ?? 1;
+    return this.limiter.snapshot().find((s) => s.name === LIMIT_NAMES.daily)?.limit ?? 1;
   }
 
   get lastOrgUsage(): OrgApiUsage | undefined {
@@ -273,7 +303,21 @@ export class SalesforceBudget {
 
   /** N instances split the budget: each takes `share` of it. */
   setShare(share: number): void {
+    this.share = share;
     this.limiter.setShare(share);
     this.rate?.setShare(share);
+  }
+
+  /**
+   * For budget reports: this instance's daily window and rate window, and the org's day as
+   * Salesforce last reported it (DailyApiRequests; every client of the org, not only us).
+   */
+  sample(): BudgetSample {
+    const limits = this.limiter.snapshot();
+    return {
+      limits: this.rate === undefined ? limits : [...limits, this.rate.snapshot()],
+      crmDaily: this.orgDaily,
+      share: this.share,
+    };
   }
 }
