@@ -37,6 +37,9 @@ crm_ensure_packages() {
     (cd "$CRM_ROOT" && npm ci --loglevel=error --no-audit --no-fund)
     echo "$want" >"$stamp"
   fi
+  # Fixes to installed packages (tools/patches): npm ci applies them as postinstall; this also
+  # brings them to a checkout installed before a fix was added. Idempotent and quick.
+  node "$CRM_ROOT/tools/patches/apply.js"
 }
 
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false NX_SKIP_NX_CACHE="${NX_SKIP_NX_CACHE:-}"

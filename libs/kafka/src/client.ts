@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import { assertReadCommittedFilter } from './read-committed.js';
 
 /** The logging surface this lib needs; the runtime's structured logger satisfies it. */
 export interface KafkaLogger {
@@ -26,6 +27,7 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
  * later move to another KafkaJS-compatible client changes this file and its siblings only.
  */
 export function createKafka(options: KafkaClientOptions): Kafka {
+  assertReadCommittedFilter();
   const log = options.logger;
   return new Kafka({
     clientId: options.clientId,
