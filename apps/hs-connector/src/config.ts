@@ -108,6 +108,11 @@ export const HsConnectorEnv = z
     HUBSPOT_CONTACT_PROPERTIES: propertyList,
     /** How often consumer lag is sampled for `/metrics`. */
     METRICS_LAG_INTERVAL_MS: millis(15_000, 100),
+    /**
+     * How often each connection's API budget use is written to MongoDB (`api_budget`), where the
+     * settings API reads it; a report older than 3 intervals is ignored there.
+     */
+    API_BUDGET_REPORT_INTERVAL_MS: z.coerce.number().int().min(100).max(300_000).default(5_000),
   })
   .superRefine((env, ctx) => {
     if (env.HUBSPOT_ACCESS_TOKEN === undefined && env.HUBSPOT_REFRESH_TOKEN === undefined) {
@@ -194,6 +199,7 @@ export interface HsConnectorConfig {
     readonly sweepIntervalMs: number;
   };
   readonly metricsLagIntervalMs: number;
+  readonly budgetReportIntervalMs: number;
   /** connectionId → its settings; one deployment can serve many connections. */
   readonly connections: ReadonlyMap<string, ConnectionConfig>;
 }
@@ -261,6 +267,7 @@ export function toConfig(env: HsConnectorEnv): HsConnectorConfig {
       sweepIntervalMs: env.HUBSPOT_SWEEP_INTERVAL_MS,
     },
     metricsLagIntervalMs: env.METRICS_LAG_INTERVAL_MS,
+    budgetReportIntervalMs: env.API_BUDGET_REPORT_INTERVAL_MS,
     connections: new Map([[connection.connectionId, connection]]),
   };
 }

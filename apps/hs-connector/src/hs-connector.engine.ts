@@ -1,4 +1,9 @@
-import type { Clock, ConnectorMetrics } from '@crm-sync/connector-kit';
+import {
+  BudgetReporter,
+  MongoBudgetReportStore,
+  type Clock,
+  type ConnectorMetrics,
+} from '@crm-sync/connector-kit';
 import type { HubSpotChangeEvent } from '@crm-sync/domain';
 import {
   ensureTopics,
@@ -17,6 +22,7 @@ import {
   createConnectionRuntime,
   type ConnectionRuntime,
 } from './connections/connection-runtime.js';
+import { budgetSource } from './hubspot/connection-budget.js';
 import { InboxProcessor } from './inbox/inbox-processor.js';
 import { LagSampler } from './metrics/lag-sampler.js';
 import { ConnectionPoller } from './polling/connection-poller.js';
@@ -52,13 +58,16 @@ const WEBHOOK_MAX_CONCURRENT_REQUESTS = 10;
  * - the app's webhook target and subscriptions, ensured at start-up when a developer key is
  *   configured (push: live changes);
  * - poll ownership and one poll loop per owned connection (reconciliation);
- * - consumer lag sampling for `/metrics`.
+ * - consumer lag sampling for `/metrics`;
+ * - budget reports: each connection's API budget use, written to `api_budget` every few seconds.
  * Instances with the same group split the partitions; the connection's budget is split evenly.
  */
 export class HsConnectorEngine {
   readonly topics: HsConnectorTopics;
   readonly connections: Connections;
   readonly scheduler: PollScheduler;
+  /** Writes each connection's budget to `api_budget` for the settings API's status. */
+  readonly budgetReports: BudgetReporter;
   /** The last poll ownership this instance was given (tests and logs read it). */
   ownership: Ownership = { owned: new Set(), members: 1 };
   private readonly shutdown = new AbortController();
@@ -94,6 +103,13 @@ export class HsConnectorEngine {
       );
     }
     this.connections = new Connections(runtimes);
+    this.budgetReports = new BudgetReporter({
+      store: new MongoBudgetReportStore(options.db),
+      intervalMs: config.budgetReportIntervalMs,
+      clock: options.clock,
+      logger: options.logger,
+    });
+    for (const [id, r] of runtimes) this.budgetReports.watch(budgetSource(id, r.budget));
     const app = config.webhook.app;
     this.subscriptions =
       app === undefined
@@ -123,6 +139,7 @@ export class HsConnectorEngine {
     const { kafka, admin, config, logger, metrics, clock } = this.options;
     await ensureTopics(admin, hsConnectorTopicSpecs(config.KAFKA_TOPIC_PREFIX));
     for (const r of this.connections.all()) await r.start();
+    this.budgetReports.start();
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     this.producer = producer;
@@ -216,6 +233,8 @@ export class HsConnectorEngine {
       this.shutdown.abort(new Error('hs-connector stopped'));
     }
     await this.lag?.stop();
+    // Every request has been made: the last report (marked stopped) holds them all.
+    await this.budgetReports.stop();
     await this.producer?.disconnect();
   }
 

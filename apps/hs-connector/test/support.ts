@@ -4,6 +4,7 @@ import { createLogger } from '@crm-sync/runtime';
 import type { CommandProcessorDeps } from '../src/commands/command-processor.js';
 import type { ConnectionConfig } from '../src/config.js';
 import { Connections, type ConnectionRuntime } from '../src/connections/connection-runtime.js';
+import { PortalDailyUsage } from '../src/hubspot/connection-budget.js';
 import type { HubSpotApi } from '../src/hubspot/hubspot-api.port.js';
 import { propertySets } from '../src/hubspot/properties.js';
 
@@ -29,7 +30,12 @@ export function unitDeps(api: HubSpotApi): ProcessorDeps {
   const runtime: ConnectionRuntime = {
     config,
     api,
-    budget: { burst: undefined, search: undefined, daily: undefined },
+    budget: {
+      burst: undefined,
+      search: undefined,
+      daily: undefined,
+      portalDay: new PortalDailyUsage(),
+    },
     properties: propertySets({ companies: [], contacts: [] }),
     start: () => Promise.resolve(),
   };

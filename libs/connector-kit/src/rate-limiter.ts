@@ -225,6 +225,11 @@ export class RateLimiter {
     this.kick();
   }
 
+  /** The share set last (1 until `setShare`). */
+  get currentShare(): number {
+    return this.share;
+  }
+
   snapshot(): LimitSnapshot[] {
     const now = this.clock.now();
     return this.windows.map((w) => {

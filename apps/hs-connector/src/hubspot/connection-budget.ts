@@ -1,4 +1,10 @@
-import { RateLimiter, type Clock } from '@crm-sync/connector-kit';
+import {
+  DAILY_LIMIT_NAME,
+  RateLimiter,
+  type BudgetSource,
+  type Clock,
+  type CrmDailyUsage,
+} from '@crm-sync/connector-kit';
 import type { HubSpotLimits } from '../config.js';
 
 export const TEN_SECONDS_MS = 10_000;
@@ -8,8 +14,30 @@ export const DAY_MS = 86_400_000;
 export const LIMIT_NAMES = {
   burst: 'ten-secondly',
   search: 'search-secondly',
-  daily: 'daily',
+  daily: DAILY_LIMIT_NAME,
 } as const;
+
+/** The response headers HubSpot reports the portal's day in (when it does: not to every app). */
+export const DAILY_HEADERS = {
+  limit: 'x-hubspot-ratelimit-daily',
+  remaining: 'x-hubspot-ratelimit-daily-remaining',
+} as const;
+
+/**
+ * HubSpot's own word on the portal's day (every app's requests, not only ours), from the latest
+ * response that carried the daily headers. Kept for budget reports.
+ */
+export class PortalDailyUsage {
+  private last: CrmDailyUsage | undefined;
+
+  observe(used: number, limit: number, at: number): void {
+    this.last = { used, limit, via: 'X-HubSpot-RateLimit-Daily', observedAt: at };
+  }
+
+  get latest(): CrmDailyUsage | undefined {
+    return this.last;
+  }
+}
 
 /**
  * One connection's HubSpot budget: HubSpot counts ordinary requests in a rolling 10 s window,
@@ -20,6 +48,7 @@ export interface ConnectionBudget {
   readonly burst: RateLimiter | undefined;
   readonly search: RateLimiter | undefined;
   readonly daily: RateLimiter | undefined;
+  readonly portalDay: PortalDailyUsage;
 }
 
 /**
@@ -45,6 +74,7 @@ export function createBudget(limits: HubSpotLimits, clock: Clock): ConnectionBud
     search: limiter(LIMIT_NAMES.search, limits.searchPerSecond, rolling(1_000)),
     // HubSpot's daily limit resets at midnight; a rolling day is never looser than that.
     daily: limiter(LIMIT_NAMES.daily, limits.daily, DAY_MS),
+    portalDay: new PortalDailyUsage(),
   };
 }
 
@@ -52,4 +82,23 @@ export function limitersOf(budget: ConnectionBudget): RateLimiter[] {
   return [budget.burst, budget.search, budget.daily].filter(
     (l): l is RateLimiter => l !== undefined,
   );
+}
+
+/**
+ * The budget as budget reports see it: every limiter's window on this instance, and the portal's
+ * day as HubSpot last reported it (else the reporter falls back on the daily limiter's count).
+ */
+export function budgetSource(connectionId: string, budget: ConnectionBudget): BudgetSource {
+  return {
+    connectionId,
+    crm: 'hubspot',
+    sample: () => {
+      const limiters = limitersOf(budget);
+      return {
+        limits: limiters.flatMap((l) => l.snapshot()),
+        crmDaily: budget.portalDay.latest,
+        share: limiters[0]?.currentShare ?? 1,
+      };
+    },
+  };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { BudgetExhaustedError, ConnectorMetrics } from '@crm-sync/connector-kit';
 import { createLogger } from '@crm-sync/runtime';
 import { SteppingClock } from '../../test/support.js';
-import { createBudget } from './connection-budget.js';
+import { budgetSource, createBudget } from './connection-budget.js';
 import { HubSpotRequestError } from './failures.js';
 import { GuardedCalls, type HttpAnswer } from './guarded-calls.js';
 import { InFlightSlots } from './in-flight.js';
@@ -134,5 +134,36 @@ describe('GuardedCalls', () => {
       ),
     );
     expect(budget.burst?.snapshot()[0]?.used).toBe(8);
+  });
+
+  it('keeps the portal’s day from the daily headers for budget reports', async () => {
+    const { calls, budget, clock } = setup({ tenSecondly: 10, daily: 1_000, searchPerSecond: 2 });
+    const source = budgetSource('c1', budget);
+    await calls.run(op, () => Promise.resolve(ok(1)));
+    // No daily headers (not every app gets them): the reporter falls back on our own count.
+    expect(source.sample()?.crmDaily).toBeUndefined();
+    await calls.run(op, () =>
+      Promise.resolve(
+        ok(2, {
+          'x-hubspot-ratelimit-daily': '500000',
+          'x-hubspot-ratelimit-daily-remaining': '488000',
+        }),
+      ),
+    );
+    expect(source.sample()).toEqual({
+      limits: [
+        { name: 'ten-secondly', windowMs: 10_250, limit: 10, used: 2, remaining: 8 },
+        { name: 'search-secondly', windowMs: 1_025, limit: 2, used: 0, remaining: 2 },
+        // HubSpot's count of the portal's day raises ours (other apps spend it too).
+        { name: 'daily', windowMs: 86_400_000, limit: 1_000, used: 12_000, remaining: 0 },
+      ],
+      crmDaily: {
+        used: 12_000,
+        limit: 500_000,
+        via: 'X-HubSpot-RateLimit-Daily',
+        observedAt: clock.t,
+      },
+      share: 1,
+    });
   });
 });

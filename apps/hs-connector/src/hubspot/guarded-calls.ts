@@ -6,7 +6,7 @@ import {
   type Priority,
 } from '@crm-sync/connector-kit';
 import type { Logger } from '@crm-sync/runtime';
-import { LIMIT_NAMES, type ConnectionBudget } from './connection-budget.js';
+import { DAILY_HEADERS, LIMIT_NAMES, type ConnectionBudget } from './connection-budget.js';
 import type { InFlightSlots } from './in-flight.js';
 import {
   HubSpotRequestError,
@@ -147,9 +147,12 @@ export class GuardedCalls {
     (action.scope === 'search' ? budget.search : budget.burst)?.pauseUntil(action.untilMs);
   }
 
-  /** Counts requests other clients of the portal made, as HubSpot reports them. */
+  /**
+   * Counts requests other clients of the portal made, as HubSpot reports them, and keeps the
+   * portal's day for budget reports.
+   */
   private observe(headers: Readonly<Record<string, string>>): void {
-    const { budget } = this.options;
+    const { budget, clock } = this.options;
     const used = (max: string | undefined, remaining: string | undefined) => {
       const m = Number(max);
       const r = Number(remaining);
@@ -160,11 +163,11 @@ export class GuardedCalls {
       headers['x-hubspot-ratelimit-remaining'],
     );
     if (burst !== undefined) budget.burst?.observeUsage(LIMIT_NAMES.burst, burst);
-    const daily = used(
-      headers['x-hubspot-ratelimit-daily'],
-      headers['x-hubspot-ratelimit-daily-remaining'],
-    );
-    if (daily !== undefined) budget.daily?.observeUsage(LIMIT_NAMES.daily, daily);
+    const daily = used(headers[DAILY_HEADERS.limit], headers[DAILY_HEADERS.remaining]);
+    if (daily !== undefined) {
+      budget.daily?.observeUsage(LIMIT_NAMES.daily, daily);
+      budget.portalDay.observe(daily, Number(headers[DAILY_HEADERS.limit]), clock.now());
+    }
   }
 
   private count(op: Operation, status: string): void {
