@@ -31,6 +31,7 @@ import { JobsController } from './jobs/jobs.controller.js';
 import { Jobs } from './jobs/jobs.service.js';
 import { randomIds, systemClock, type Clock, type IdGenerator } from './shared/clock.js';
 import { KafkaLagProbe } from './status/consumer-lag.js';
+import { MongoBudgetReportReader } from './status/mongo.budget-report.reader.js';
 import { MongoSyncStateReader } from './status/mongo.sync-state.reader.js';
 import { StatusController } from './status/status.controller.js';
 import { StatusService } from './status/status.service.js';
@@ -116,6 +117,8 @@ export class AppModule {
           connections,
           reader,
           new KafkaLagProbe(ctx.admin, config.LAG_CONSUMER_GROUPS),
+          new MongoBudgetReportReader(db, logger),
+          clock,
         ),
       },
       {

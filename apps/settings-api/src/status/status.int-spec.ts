@@ -3,7 +3,7 @@
  * shapes of sync-rules' read model (apps/sync-rules/src/store/read-model.ts: `_id` = the row id
  * with ":" between its parts, plus `connectionId`; rows as in sync-store.port.ts).
  */
-import type { DecisionRecord } from '@crm-sync/domain';
+import { API_BUDGET_COLLECTION, type ApiBudgetReport, type DecisionRecord } from '@crm-sync/domain';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { collect, testKafka, uniqueName, type Collector } from '@crm-sync/testing';
 import { startHarness, waitForControl, type Harness } from '../../test/harness.js';
@@ -231,7 +231,13 @@ describe('connection status and sync errors', () => {
       },
       errorsByCategory: { validation: 1, property_value: 1 },
       lag: { available: false },
-      apiBudget: { shares: { hubspotDailyShare: 0.5 }, used: null },
+      apiBudget: {
+        shares: { hubspotDailyShare: 0.5 },
+        used: {
+          salesforce: { state: 'not_reported', limits: null, daily: null },
+          hubspot: { state: 'not_reported', limits: null, daily: null },
+        },
+      },
     });
   });
 
@@ -317,5 +323,115 @@ describe('consumer lag', () => {
       await admin.disconnect();
       await lagged.close();
     }
+  });
+});
+
+describe('API budget used', () => {
+  /** A report as connector-kit's BudgetReporter writes it (`api_budget`), `msAgo` old. */
+  const report = (
+    connectionId: string,
+    crm: ApiBudgetReport['crm'],
+    instance: string,
+    msAgo: number,
+    over: Partial<ApiBudgetReport> = {},
+  ): ApiBudgetReport => {
+    const at = new Date(Date.now() - msAgo).toISOString();
+    return {
+      _id: `${connectionId}:${crm}:${instance}`,
+      connectionId,
+      crm,
+      instance,
+      limits:
+        crm === 'salesforce'
+          ? [{ name: 'daily', windowMs: 86_400_000, limit: 25_000, used: 120, remaining: 24_880 }]
+          : [
+              { name: 'ten-secondly', windowMs: 10_250, limit: 95, used: 40, remaining: 55 },
+              {
+                name: 'daily',
+                windowMs: 86_400_000,
+                limit: 125_000,
+                used: 900,
+                remaining: 124_100,
+              },
+            ],
+      daily: null,
+      share: 0.5,
+      intervalMs: 5_000,
+      startedAt: new Date(Date.now() - 3_600_000).toISOString(),
+      updatedAt: at,
+      stoppedAt: null,
+      ...over,
+    };
+  };
+  const budgets = () => h.db.collection<ApiBudgetReport>(API_BUDGET_COLLECTION);
+
+  it('sums the running instances’ reports per CRM and limit, and shows the CRM’s own day', async () => {
+    const id = uniqueName('budget');
+    await h.call('POST', '/connections', { body: { id, name: id } });
+    const orgDay = {
+      used: 5_300,
+      limit: 100_000,
+      remaining: 94_700,
+      source: 'crm',
+      via: 'Sforce-Limit-Info',
+      observedAt: new Date(Date.now() - 1_500).toISOString(),
+    } as const;
+    await budgets().insertMany([
+      report(id, 'salesforce', 'sf-1', 1_000, { daily: orgDay }),
+      report(id, 'salesforce', 'sf-2', 2_000),
+      // An instance that died a minute ago: its report no longer counts.
+      report(id, 'salesforce', 'sf-dead', 60_000),
+      report(id, 'hubspot', 'hs-1', 1_000),
+      report(id, 'hubspot', 'hs-2', 1_000),
+      // Another connection's report never shows here.
+      report('other', 'hubspot', 'hs-1', 1_000),
+    ]);
+    const res = await h.call('GET', `/connections/${id}/status`);
+    expect(res.status).toBe(200);
+    const used = (res.body as { apiBudget: { used: Record<string, unknown> } }).apiBudget.used;
+    expect(used['salesforce']).toMatchObject({
+      state: 'reported',
+      reason: null,
+      instances: 2,
+      ignoredReports: 1,
+      limits: [{ name: 'daily', used: 240, limit: 50_000, remaining: 49_760, fraction: 0.0048 }],
+      daily: {
+        used: 5_300,
+        limit: 100_000,
+        fraction: 0.053,
+        source: 'crm',
+        asOf: orgDay.observedAt,
+      },
+    });
+    expect(used['hubspot']).toMatchObject({
+      state: 'reported',
+      instances: 2,
+      limits: [
+        { name: 'ten-secondly', used: 80, limit: 190, remaining: 110, fraction: 0.4211 },
+        { name: 'daily', used: 1_800, limit: 250_000 },
+      ],
+      daily: null,
+    });
+  });
+
+  it('says why it is null: reports gone stale, or the connector stopped', async () => {
+    const id = uniqueName('budget');
+    await h.call('POST', '/connections', { body: { id, name: id } });
+    const stoppedAt = new Date(Date.now() - 2_000).toISOString();
+    await budgets().insertMany([
+      report(id, 'salesforce', 'sf-1', 30_000),
+      report(id, 'hubspot', 'hs-1', 2_000, { stoppedAt }),
+    ]);
+    const res = await h.call('GET', `/connections/${id}/status`);
+    const used = (res.body as { apiBudget: { used: Record<string, { reason: string }> } }).apiBudget
+      .used;
+    expect(used['salesforce']).toMatchObject({ state: 'stale', limits: null, ignoredReports: 1 });
+    expect(used['salesforce']?.reason).toContain('older than 3 report intervals');
+    expect(used['hubspot']).toMatchObject({
+      state: 'stopped',
+      limits: null,
+      lastReportAt: stoppedAt,
+    });
+    expect(used['hubspot']?.reason).toContain('hs-connector stopped');
   });
 });

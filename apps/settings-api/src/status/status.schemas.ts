@@ -88,6 +88,53 @@ export const RecordStatusView = z.object({
 });
 export type RecordStatusView = z.infer<typeof RecordStatusView>;
 
+const LimitUsed = z.object({
+  name: z.string().meta({ examples: ['daily', 'ten-secondly', 'search-secondly', 'rate'] }),
+  windowMs: z.number().int().meta({ description: 'The rolling window the limit counts in.' }),
+  used: z.number().int(),
+  limit: z.number().int(),
+  remaining: z.number().int(),
+  fraction: z
+    .number()
+    .nullable()
+    .meta({ description: 'used / limit, 4 decimals; null when the limit is 0.' }),
+  asOf: z.string().meta({ description: 'The oldest report in the sum.' }),
+});
+
+const DailyUsed = z.object({
+  used: z.number().int(),
+  limit: z.number().int(),
+  remaining: z.number().int(),
+  fraction: z.number().nullable(),
+  asOf: z.string().meta({ description: 'When the CRM reported it (or the count was taken).' }),
+  source: z.enum(['crm', 'counted']).meta({
+    description:
+      '`crm`: the whole org’s or portal’s day (every client) as the CRM reported it; `counted`: the CRM reports no day (e.g. HubSpot OAuth apps), so this is the engine’s own count since the connectors started.',
+  }),
+  via: z.string().meta({
+    examples: ['Sforce-Limit-Info', '/limits DailyApiRequests', 'X-HubSpot-RateLimit-Daily'],
+  }),
+});
+
+const CrmBudgetUsed = z.object({
+  state: z.enum(['reported', 'stale', 'stopped', 'not_reported']).meta({
+    description:
+      '`reported`: a connector instance reported within 3 of its report intervals; `stale`: reports exist but are older; `stopped`: the connector shut down; `not_reported`: none ever reported.',
+  }),
+  reason: z.string().nullable().meta({ description: 'Why `limits` and `daily` are null.' }),
+  limits: z.array(LimitUsed).nullable().meta({
+    description:
+      'Per limit, summed over the running connector instances (each counts its share of the limit).',
+  }),
+  daily: DailyUsed.nullable(),
+  instances: z.number().int().meta({ description: 'Connector instances whose reports count.' }),
+  ignoredReports: z
+    .number()
+    .int()
+    .meta({ description: 'Stale or stopped instances’ reports left out.' }),
+  lastReportAt: z.string().nullable(),
+});
+
 export const ConnectionStatusView = z.object({
   connectionId: z.string(),
   syncCompanies: z.boolean(),
@@ -117,7 +164,7 @@ export const ConnectionStatusView = z.object({
   }),
   apiBudget: z.object({
     shares: ApiBudget,
-    used: z.null(),
+    used: z.object({ salesforce: CrmBudgetUsed, hubspot: CrmBudgetUsed }),
     note: z.string(),
   }),
 });

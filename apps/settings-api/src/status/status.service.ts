@@ -1,4 +1,7 @@
 import type { Connections } from '../connections/connections.service.js';
+import type { Clock } from '../shared/clock.js';
+import { apiBudgetUsed } from './api-budget-used.js';
+import type { BudgetReportReader } from './budget-report.reader.js';
 import type { LagProbe } from './consumer-lag.js';
 import { errorItem, recordStatus } from './record-status.js';
 import type {
@@ -11,12 +14,17 @@ import type { LinkDoc, SyncStateReader } from './sync-state.js';
 
 const HISTORY = 100;
 
-/** Record and connection status, read from sync-rules' state; nothing here writes. */
+/**
+ * Record and connection status, read from sync-rules' state and the connectors' budget
+ * reports; nothing here writes.
+ */
 export class StatusService {
   constructor(
     private readonly connections: Connections,
     private readonly reader: SyncStateReader,
     private readonly lagProbe: LagProbe,
+    private readonly budgets: BudgetReportReader,
+    private readonly clock: Clock,
   ) {}
 
   async company(connectionId: string, companyId: string): Promise<RecordStatusView> {
@@ -46,9 +54,10 @@ export class StatusService {
 
   async connection(connectionId: string): Promise<ConnectionStatusView> {
     const connection = await this.connections.get(connectionId);
-    const [counts, lag] = await Promise.all([
+    const [counts, lag, reports] = await Promise.all([
       this.reader.counts(connectionId),
       this.lagProbe.lag(),
+      this.budgets.reports(connectionId),
     ]);
     const settings = connection.settings;
     return {
@@ -70,8 +79,8 @@ export class StatusService {
       lag,
       apiBudget: {
         shares: settings.apiBudget,
-        used: null,
-        note: 'API calls used are counted by the connectors (GET /metrics on sf-connector and hs-connector), not stored where this API can read them yet.',
+        used: apiBudgetUsed(reports, this.clock.now()),
+        note: 'Used per CRM, as the connectors report it every few seconds (per instance, summed here; reports older than 3 intervals are left out). `daily` is the whole org’s or portal’s day as the CRM reports it where it does, else the engine’s own count.',
       },
     };
   }
