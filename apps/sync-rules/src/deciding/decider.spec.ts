@@ -156,6 +156,53 @@ describe('Decider (in-memory store)', () => {
     },
   );
 
+  it('takes from a polled change only the fields whose values differ: a blank never seen clears nothing', async () => {
+    const accountId = sfId('001');
+    const companyId = hsId();
+    await store.insertLink(C, {
+      accountId,
+      companyId,
+      linkedAt: AFTER(1),
+      via: 'manual',
+      ledger: { salesforce: {}, hubspot: {} },
+      deletedOn: null,
+    });
+    await store.putAccount(C, {
+      accountId,
+      fields: { Name: 'Acme', Industry: 'Banking' },
+      fieldChangedAt: { Name: AFTER(1), Industry: AFTER(1) },
+      createdDate: AFTER(1),
+      deleted: false,
+    });
+    await store.putCompany(C, {
+      companyId,
+      properties: { name: 'Acme', phone: '+1 555 0100', industry: 'BANKING' },
+      propertyChangedAt: { name: AFTER(1), phone: AFTER(1), industry: AFTER(1) },
+      autoCreated: false,
+      deleted: false,
+    });
+    // Polling re-reads the whole record: Phone blank (never known), Industry as before, Name new.
+    const fx = await decider.process(
+      onAccount(
+        accountId,
+        accountChanged(C, {
+          recordId: accountId,
+          changeType: 'updated',
+          fields: { Name: 'Acme Corp', Phone: null, Industry: 'Banking' },
+          changedAt: AFTER(5),
+          capturedBy: 'poll',
+        }),
+      ),
+    );
+    expect(fx.hubspotCommands.map((x) => x.payload)).toEqual([
+      expect.objectContaining({ companyId, properties: { name: 'Acme Corp' } }),
+    ]);
+    expect((await store.getAccount(C, accountId))?.fieldChangedAt).toMatchObject({
+      Name: AFTER(5),
+      Industry: AFTER(1),
+    });
+  });
+
   it('forwards an item addressed to a company that is linked now to the account subject', async () => {
     const accountId = sfId('001');
     const companyId = hsId();

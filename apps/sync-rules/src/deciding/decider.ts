@@ -6,6 +6,7 @@ import {
   decideDedupe,
   decideLifecycleRollup,
   detectEcho,
+  isBlank,
   linkedSalesforceRecord,
   mergeFields,
   normaliseWebsiteHost,
@@ -151,6 +152,7 @@ export class Decider {
   ) {
     const c = item.connectionId;
     const before = await this.store.getAccount(c, p.recordId);
+    const changedFields = changedFieldsOf(before, p);
     const account = foldAccount(before, p, mappedFields(config.mappings, 'salesforce'));
     await this.store.putAccount(c, account);
     let link = await this.store.linkByAccount(c, p.recordId);
@@ -193,8 +195,8 @@ export class Decider {
         return;
       case 'update':
         if (link)
-          await this.merge(item, config, link, account, 'salesforce', p.changedFields, fx, {
-            salesforce: p.changedFields,
+          await this.merge(item, config, link, account, 'salesforce', changedFields, fx, {
+            salesforce: changedFields,
             hubspot: waiting,
           });
         return;
@@ -900,6 +902,34 @@ function complete<V>(
   return { ...Object.fromEntries(mapped.map((f) => [f, null])), ...values };
 }
 
+/**
+ * The fields a Salesforce change changed, as the merge must see them.
+ * - CDC names them exactly (a blank there is a clear).
+ * - Polling re-reads the whole record: a field counts as changed only where its value differs from
+ *   the one known, else every blank field would "clear" its HubSpot property and every field
+ *   would look newer than the other side's in a two-way merge. A blank never seen is no change.
+ * - An import, a manual resync or a replay asks for the record to be synced as it is: every field
+ *   with a value counts (so a newly mapped field is filled), but a blank clears nothing, since it
+ *   may never have been a clear.
+ */
+function changedFieldsOf(
+  before: AccountState | undefined,
+  p: SalesforceAccountChange,
+): readonly string[] {
+  switch (p.capturedBy) {
+    case 'cdc':
+      return p.changedFields;
+    case 'poll':
+      return p.changedFields.filter((f) => {
+        const value = p.fields[f];
+        const known = before?.fields[f];
+        return known === undefined ? !isBlank(value) : known !== value;
+      });
+    default:
+      return p.changedFields.filter((f) => !isBlank(p.fields[f]));
+  }
+}
+
 function foldAccount(
   before: AccountState | undefined,
   p: SalesforceAccountChange,
@@ -910,7 +940,7 @@ function foldAccount(
   const touched =
     p.changeType === 'created' || p.changeType === 'snapshot'
       ? Object.keys(fields)
-      : p.changedFields;
+      : changedFieldsOf(before, p);
   for (const f of touched) {
     const prev = fieldChangedAt[f];
     if (prev === undefined || Date.parse(prev) <= Date.parse(p.changedAt))

@@ -386,14 +386,36 @@ describe('mergeField (R9)', () => {
   });
 
   it.each([
-    ['Salesforce', sfSide(undefined, false), hsSide('B', true)],
-    ['HubSpot', sfSide('A', true), hsSide(undefined, false)],
-  ])('refuses to decide when the %s value is unknown', (_n, sf, hs) => {
-    expect(mergeField(text('prefer_salesforce_unless_blank'), sf, hs)).toMatchObject({
+    [
+      'the Salesforce value',
+      'prefer_salesforce_unless_blank',
+      sfSide(undefined, false),
+      hsSide('B', true),
+    ],
+    ['the Salesforce value', 'always_use_salesforce', sfSide(undefined, false), hsSide('B', true)],
+    ['the HubSpot value in two-way', 'two_way', sfSide('A', true), hsSide(undefined, false)],
+  ] as const)('refuses to decide when %s (%s) is unknown', (_n, rule, sf, hs) => {
+    expect(mergeField(text(rule), sf, hs)).toMatchObject({
       kind: 'skip',
       reason: 'VALUE_UNKNOWN',
     });
   });
+
+  // A property mapped after its company last changed: HubSpot's value was never seen.
+  it.each([
+    ['prefer_salesforce_unless_blank', sfSide('A', true), 'A', 'SALESFORCE_VALUE_OVERWRITES'],
+    ['always_use_salesforce', sfSide('A', true), 'A', 'SALESFORCE_VALUE_OVERWRITES'],
+    ['prefer_salesforce_unless_blank', sfSide('', true), null, 'CLEARED_IN_SALESFORCE'],
+  ] as const)(
+    'writes HubSpot under %s when Salesforce wins whatever HubSpot holds (%#)',
+    (rule, sf, value, reason) => {
+      expect(mergeField(text(rule), sf, hsSide(undefined, false))).toMatchObject({
+        kind: 'write_hubspot',
+        value,
+        reason,
+      });
+    },
+  );
 
   const industry = DEFAULT_FIELD_MAPPINGS.find((m) => m.hubspotProperty === 'industry');
   if (industry === undefined) throw new Error('default industry mapping missing');

@@ -117,18 +117,22 @@ export function mergeField(
   if (!sfChanged && !hsChanged) return { ...names, kind: 'skip', reason: 'NOT_CHANGED' };
   const s = sf.values[m.salesforceField];
   const h = hs.values[m.hubspotProperty];
-  if (s === undefined || h === undefined)
+  // A value never seen (the field was not mapped when its record last changed) may decide only
+  // where it cannot matter: Salesforce's value wins under a Salesforce rule whatever HubSpot holds.
+  const salesforceWinsAnyway = rule !== 'two_way' && (sfChanged || !isBlank(s));
+  if (s === undefined || (h === undefined && !salesforceWinsAnyway))
     return { ...names, kind: 'skip', reason: 'VALUE_UNKNOWN' };
-  const winner = winnerOf(m, rule, s, h, sfChanged, sf, hs);
+  const winner = winnerOf(m, rule, s, h ?? null, sfChanged, sf, hs);
   if (winner.side === 'none') return { ...names, kind: 'skip', reason: winner.reason };
-  if (sameValue(m, s, h)) return { ...names, kind: 'skip', reason: 'VALUES_EQUAL' };
+  if (h !== undefined && sameValue(m, s, h))
+    return { ...names, kind: 'skip', reason: 'VALUES_EQUAL' };
   if (winner.side === 'salesforce') {
     const converted = toHubSpotValue(m, s);
     return converted.ok
       ? { ...names, kind: 'write_hubspot', value: converted.value, reason: winner.reason }
       : { ...names, kind: 'error', error: converted.error, reason: 'PROPERTY_VALUE_ERROR' };
   }
-  const converted = toSalesforceValue(m, h);
+  const converted = toSalesforceValue(m, h ?? null);
   return converted.ok
     ? { ...names, kind: 'write_salesforce', value: converted.value, reason: winner.reason }
     : { ...names, kind: 'error', error: converted.error, reason: 'PROPERTY_VALUE_ERROR' };
