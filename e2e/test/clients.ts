@@ -121,10 +121,10 @@ export function hubspot(baseUrl: string, token = 'sandbox-token') {
         body: { properties },
       });
     },
-    company: async (id: string) =>
+    company: async (id: string, properties = ['name', 'lifecyclestage', 'salesforceaccountid']) =>
       (
         await call<{ properties: Record<string, string | null> }>(
-          `${baseUrl}/crm/v3/objects/companies/${id}?properties=name,lifecyclestage,salesforceaccountid`,
+          `${baseUrl}/crm/v3/objects/companies/${id}?properties=${properties.join(',')}`,
           { headers: auth },
         )
       ).body,

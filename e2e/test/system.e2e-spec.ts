@@ -6,10 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { topicName, TOPICS } from '@crm-sync/domain';
 import {
+  collect,
   createTestDatabase,
   startSystem,
   testInfra,
+  testKafka,
   waitFor,
   type RunningSystem,
   type TestDatabase,
@@ -280,5 +283,63 @@ describe('mass sync (R5)', () => {
       last = await job(current);
     }
     expect(last.state).toBe('completed');
+  });
+});
+
+describe('replay', () => {
+  it('applies a new mapping to the accounts changed since `from`, re-read from the topics', async () => {
+    const prefix = system?.topicPrefix;
+    const states = await collect(testKafka(), topicName(TOPICS.salesforceAccountState.ref, prefix));
+    try {
+      const from = new Date().toISOString();
+      const accountId = await sf.create('Account', {
+        Name: 'Replay Co',
+        Website: 'https://replay.example',
+        YearStarted: '1999',
+      });
+      const company = await companyOf(accountId);
+      expect(company.properties['founded_year'] ?? '').toBe('');
+      // The account's latest state is on the state topic (polling puts it there).
+      await waitFor(() => states.messages.some((m) => m.key?.endsWith(`:${accountId}`)), {
+        ...SLOW,
+        description: 'the account state on the state topic',
+      });
+
+      const added = await api.send('POST', `/connections/${C}/mappings`, {
+        mapping: {
+          hubspotProperty: 'founded_year',
+          hubspotType: 'string',
+          salesforceField: 'YearStarted',
+          salesforceType: 'string',
+          rule: 'prefer_salesforce_unless_blank',
+        },
+        applyToExisting: false,
+      });
+      expect(added.status).toBe(200);
+      const started = await api.send<{ jobId: string }>('POST', `/connections/${C}/replays`, {
+        from,
+        reason: 'founded year mapped',
+      });
+      expect(started.status).toBe(202);
+      const done = await waitFor(
+        async () => {
+          const r = await api.get<{
+            state: string;
+            progress: { done: number; total: number | null } | null;
+          }>(`/connections/${C}/jobs/${started.body.jobId}`);
+          return r.body.state === 'completed' ? r.body.progress : undefined;
+        },
+        { ...SLOW, description: 'the replay to complete' },
+      );
+      expect(done?.done).toBeGreaterThanOrEqual(1);
+      expect(done?.total).toBe(done?.done);
+      await waitFor(
+        async () =>
+          (await hs.company(company.id, ['founded_year'])).properties['founded_year'] === '1999',
+        { ...SLOW, description: 'the company to get the newly mapped founded year' },
+      );
+    } finally {
+      await states.stop();
+    }
   });
 });
