@@ -6,6 +6,7 @@ import {
   HubSpotCommand,
   SalesforceCommand,
   canonicalJson,
+  fnv1a64,
   commandKey,
   idempotencyKey,
 } from './commands.js';
@@ -221,6 +222,29 @@ describe('commands', () => {
       /^salesforce\.update-account\.v1:c1:salesforce:Account:001000000000001AAA:[0-9a-f]{16}$/,
     );
     expect(new Set([a, otherCause, otherEffect]).size).toBe(3);
+  });
+
+  it('digests with FNV-1a 64: known vectors, and the BigInt definition on varied text', () => {
+    expect(fnv1a64('')).toBe('cbf29ce484222325');
+    expect(fnv1a64('a')).toBe('af63dc4c8601ec8c');
+    expect(fnv1a64('foobar')).toBe('85944171f73967e8');
+    const reference = (text: string) => {
+      let hash = 0xcbf29ce484222325n;
+      for (let i = 0; i < text.length; i++) {
+        hash ^= BigInt(text.charCodeAt(i));
+        hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+      }
+      return hash.toString(16).padStart(16, '0');
+    };
+    let seed = 12345;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    for (let n = 0; n < 2_000; n++) {
+      const length = next() % 300;
+      const text = Array.from({ length }, () =>
+        String.fromCharCode(next() % 4 === 0 ? next() % 0x10000 : 32 + (next() % 95)),
+      ).join('');
+      expect(fnv1a64(text)).toBe(reference(text));
+    }
   });
 
   it('canonicalises nested values and drops undefined', () => {
