@@ -322,7 +322,8 @@ async function main(): Promise<void> {
     },
     { port: SANDBOX_PORT, healthPath: '/__control/health' },
   );
-  const producer = kafka.producer();
+  // Idempotent: a send retried after "not the leader" must not write the batch twice.
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   let fast: Connector | undefined;
   try {

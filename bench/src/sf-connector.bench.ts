@@ -83,7 +83,8 @@ function upsert(i: number): SalesforceCommand {
 }
 
 async function produceCommands(from: number, count: number): Promise<void> {
-  const producer = kafka.producer();
+  // Idempotent: a send retried after "not the leader" must not write the batch twice.
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     for (let i = from; i < from + count; i += PRODUCE_BATCH) {

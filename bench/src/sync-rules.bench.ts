@@ -65,7 +65,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function main() {
   const mongo = new MongoClient(MONGO_URL);
   await mongo.connect();
-  const producer = kafka.producer();
+  // Idempotent: a send retried after "not the leader" must not write the batch twice.
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   let service: Awaited<ReturnType<typeof startService>> | undefined;
   try {

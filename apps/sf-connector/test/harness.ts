@@ -156,7 +156,8 @@ export class TopicsUnderTest {
 
   async send(id: keyof typeof TOPICS, messages: { key: string; value: string }[]): Promise<void> {
     if (!this.producer) {
-      this.producer = this.kafka.producer();
+      // Idempotent: a send retried after "not the leader" must not write the batch twice.
+      this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       await this.producer.connect();
     }
     for (let i = 0; i < messages.length; i += 500) {

@@ -92,7 +92,8 @@ export class Harness {
       await engine.start();
       h.engines.push(engine);
     }
-    h.producer = kafka.producer();
+    // Idempotent: a send retried after "not the leader" must not write the batch twice.
+    h.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await h.producer.connect();
     h.salesforceCommands = await h.track(h.topics.salesforceCommands);
     h.hubspotCommands = await h.track(h.topics.hubspotCommands);
