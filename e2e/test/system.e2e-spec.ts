@@ -343,3 +343,26 @@ describe('replay', () => {
     }
   });
 });
+
+describe('connection status', () => {
+  it('reports the API budget both connectors used', async () => {
+    type Used = { state: string; daily: { used: number } | null; limits: unknown[] | null };
+    const budget = await waitFor(
+      async () => {
+        const r = await api.get<{ apiBudget: { used: { salesforce: Used; hubspot: Used } } }>(
+          `/connections/${C}/status`,
+        );
+        const { salesforce, hubspot } = r.body.apiBudget.used;
+        return salesforce.state === 'reported' && hubspot.state === 'reported'
+          ? r.body.apiBudget.used
+          : undefined;
+      },
+      { ...SLOW, description: 'budget reports of both connectors' },
+    );
+    // Every scenario above called both CRMs.
+    expect(budget.salesforce.daily?.used).toBeGreaterThan(0);
+    expect(budget.hubspot.daily?.used).toBeGreaterThan(0);
+    expect(budget.salesforce.limits?.length).toBeGreaterThan(0);
+    expect(budget.hubspot.limits?.length).toBeGreaterThan(0);
+  });
+});
