@@ -6,20 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from '@hubspot/api-client';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  createTestDatabase,
-  SANDBOX_HUBSPOT,
-  startSystem,
-  testInfra,
-  waitFor,
-  type RunningSystem,
-  type TestDatabase,
-} from '@crm-sync/testing';
-import { hubspot, salesforce, settingsApi } from './clients.js';
+import { SANDBOX_HUBSPOT, waitFor } from '@crm-sync/testing';
+import { startE2eSystem, type E2eSystem } from './e2e-system.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const C = 'e2e-push';
 /** Setting up a linked pair goes through Salesforce polling (1 s) and may take a while. */
 const SLOW = { timeoutMs: 120_000, intervalMs: 250 };
@@ -27,41 +16,25 @@ const SLOW = { timeoutMs: 120_000, intervalMs: 250 };
 const PUSHED = { timeoutMs: 15_000, intervalMs: 100 };
 const HUBSPOT_POLL_INTERVAL_MS = 60 * 60 * 1000;
 
-let system: RunningSystem | undefined;
-let db: TestDatabase | undefined;
-let api: ReturnType<typeof settingsApi>;
-let sf: Awaited<ReturnType<typeof salesforce>>;
-let hs: ReturnType<typeof hubspot>;
+let e2e: E2eSystem | undefined;
+let api: E2eSystem['api'];
+let sf: E2eSystem['sf'];
+let hs: E2eSystem['hs'];
 /** A person using HubSpot through the API (a token of no app: not one of our writes). */
 let person: Client;
 
 beforeAll(async () => {
-  const infra = testInfra();
-  db = await createTestDatabase('e2e_push');
-  const running = await startSystem({
-    mongoDb: db.name,
-    root,
-    kafkaBrokers: infra.brokers,
-    mongoUrl: infra.mongoUrl,
-    isolate: true,
-    connectionId: C,
-    logDir: path.join(root, '.cache/e2e/push-logs'),
-    logLevel: 'warn',
-    env: {
-      'sf-connector': { SF_POLL_INTERVAL_MS: '1000' },
-      'hs-connector': {
-        HUBSPOT_POLL_INTERVAL_MS: String(HUBSPOT_POLL_INTERVAL_MS),
-        HUBSPOT_SWEEP_INTERVAL_MS: '0',
-      },
+  e2e = await startE2eSystem('e2e_push', C, {
+    'sf-connector': { SF_POLL_INTERVAL_MS: '1000' },
+    'hs-connector': {
+      HUBSPOT_POLL_INTERVAL_MS: String(HUBSPOT_POLL_INTERVAL_MS),
+      HUBSPOT_SWEEP_INTERVAL_MS: '0',
     },
   });
-  system = running;
-  api = settingsApi(running.urls['settings-api'], running.adminKey);
-  sf = await salesforce(running.urls['salesforce-sandbox']);
-  hs = hubspot(running.urls['hubspot-sandbox']);
+  ({ api, sf, hs } = e2e);
   person = new Client({
     accessToken: SANDBOX_HUBSPOT.userToken,
-    basePath: running.urls['hubspot-sandbox'],
+    basePath: e2e.system.urls['hubspot-sandbox'],
     numberOfApiCallRetries: 3,
   });
   const on = await api.send('PATCH', `/connections/${C}/settings`, { syncCompanies: true });
@@ -69,8 +42,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await system?.stop();
-  await db?.dispose();
+  await e2e?.stop();
 });
 
 const accountWhere = async <T>(fields: string, where: string) =>
@@ -80,11 +52,11 @@ describe('push capture', () => {
   it('is registered by hs-connector: target URL and active subscriptions of the app', async () => {
     const developer = new Client({
       developerApiKey: SANDBOX_HUBSPOT.developerApiKey,
-      basePath: system?.urls['hubspot-sandbox'] ?? '',
+      basePath: e2e?.system.urls['hubspot-sandbox'] ?? '',
     });
     const appId = Number(SANDBOX_HUBSPOT.appId);
     const settings = await developer.webhooks.settingsApi.getAll(appId);
-    expect(settings.targetUrl).toBe(`${system?.urls['hs-connector'] ?? ''}/webhooks/hubspot`);
+    expect(settings.targetUrl).toBe(`${e2e?.system.urls['hs-connector'] ?? ''}/webhooks/hubspot`);
     const subscriptions = (await developer.webhooks.subscriptionsApi.getAll(appId)).results;
     const active = subscriptions
       .filter((s) => s.active)

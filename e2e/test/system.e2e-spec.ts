@@ -4,57 +4,28 @@
  * the CRMs' own APIs and the settings API. One system for the file; scenarios run in order.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { topicName, TOPICS } from '@crm-sync/domain';
-import {
-  collect,
-  createTestDatabase,
-  startSystem,
-  testInfra,
-  testKafka,
-  waitFor,
-  type RunningSystem,
-  type TestDatabase,
-} from '@crm-sync/testing';
-import { hubspot, salesforce, settingsApi } from './clients.js';
+import { collect, testKafka, waitFor } from '@crm-sync/testing';
+import { startE2eSystem, type E2eSystem } from './e2e-system.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const C = 'e2e';
 const SLOW = { timeoutMs: 120_000, intervalMs: 250 };
 
-let system: RunningSystem | undefined;
-let db: TestDatabase | undefined;
-let api: ReturnType<typeof settingsApi>;
-let sf: Awaited<ReturnType<typeof salesforce>>;
-let hs: ReturnType<typeof hubspot>;
+let e2e: E2eSystem | undefined;
+let api: E2eSystem['api'];
+let sf: E2eSystem['sf'];
+let hs: E2eSystem['hs'];
 
 beforeAll(async () => {
-  const infra = testInfra();
-  db = await createTestDatabase('e2e');
-  const running = await startSystem({
-    mongoDb: db.name,
-    root,
-    kafkaBrokers: infra.brokers,
-    mongoUrl: infra.mongoUrl,
-    isolate: true,
-    connectionId: C,
-    logDir: path.join(root, '.cache/e2e/logs'),
-    logLevel: 'warn',
-    env: {
-      'sf-connector': { SF_POLL_INTERVAL_MS: '1000' },
-      'hs-connector': { HUBSPOT_POLL_INTERVAL_MS: '1000' },
-    },
+  e2e = await startE2eSystem('e2e', C, {
+    'sf-connector': { SF_POLL_INTERVAL_MS: '1000' },
+    'hs-connector': { HUBSPOT_POLL_INTERVAL_MS: '1000' },
   });
-  system = running;
-  api = settingsApi(running.urls['settings-api'], running.adminKey);
-  sf = await salesforce(running.urls['salesforce-sandbox']);
-  hs = hubspot(running.urls['hubspot-sandbox']);
+  ({ api, sf, hs } = e2e);
 }, 180_000);
 
 afterAll(async () => {
-  await system?.stop();
-  await db?.dispose();
+  await e2e?.stop();
 });
 
 const companyOf = (accountId: string) =>
@@ -288,7 +259,7 @@ describe('mass sync (R5)', () => {
 
 describe('replay', () => {
   it('applies a new mapping to the accounts changed since `from`, re-read from the topics', async () => {
-    const prefix = system?.topicPrefix;
+    const prefix = e2e?.system.topicPrefix;
     const states = await collect(testKafka(), topicName(TOPICS.salesforceAccountState.ref, prefix));
     try {
       const from = new Date().toISOString();
