@@ -16,7 +16,7 @@ import {
 import { createKafka, ensureTopics } from '@crm-sync/kafka';
 import { createLogger } from '@crm-sync/runtime';
 import { MongoClient } from 'mongodb';
-import { peakRssMb, report } from './lib/measure.js';
+import { cpuSeconds, peakRssMb, report } from './lib/measure.js';
 import { startService } from './lib/service-process.js';
 
 const N = Number(process.env['BENCH_EVENTS'] ?? 20_000);
@@ -138,6 +138,7 @@ async function main() {
 
     const changes = topicName(TOPICS.salesforceChanges.ref, prefix);
     const started = performance.now();
+    const cpuAtStart = cpuSeconds(service.pid);
     for (let from = 0; from < N; from += PRODUCE_BATCH) {
       const events = Array.from({ length: Math.min(PRODUCE_BATCH, N - from) }, (_, k) =>
         accountCreated(from + k),
@@ -159,6 +160,7 @@ async function main() {
       }
     }
     const done = performance.now();
+    const cpuUsed = cpuSeconds(service.pid) - cpuAtStart;
     await consumer.disconnect();
 
     const figures: Record<string, string | number> = {
@@ -177,6 +179,9 @@ async function main() {
       prev = c;
       prevAt = at;
     }
+    // CPU the service spent on the stream: what a busy shared machine disturbs least.
+    figures['sync-rules CPU (s)'] = cpuUsed;
+    figures['sync-rules CPU µs/event'] = Math.round((cpuUsed * 1e6) / N);
     figures['sync-rules peak RSS (MB)'] = peakRssMb(service.pid);
     report(
       `sync-rules: ${N.toLocaleString('en-US')} account-created events → create-company commands`,

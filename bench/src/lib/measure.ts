@@ -22,6 +22,22 @@ export function peakRssMb(pid: number = process.pid): number {
   return Math.round(Number(m[1]) / 1024);
 }
 
+/**
+ * CPU time (user + system) a process has used so far, in seconds, from /proc/<pid>/stat.
+ * Less sensitive to a busy machine than wall-clock time: what the process itself spent.
+ */
+export function cpuSeconds(pid: number = process.pid): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces), counted from field 3 (state).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  if (!Number.isFinite(ticks)) throw new Error(`no CPU times for pid ${pid}`);
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+/** USER_HZ: the unit of /proc/<pid>/stat times, 100 on every Linux this runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 /** Prints one benchmark's figures as an aligned block, easy to paste into a closing note. */
 export function report(title: string, figures: Record<string, string | number>): void {
   const width = Math.max(...Object.keys(figures).map((k) => k.length));
