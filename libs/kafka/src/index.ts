@@ -1,9 +1,11 @@
 export * from './client.js';
+export * from './partitioner.js';
 export * from './topics.js';
 export * from './topic-reader.js';
 export * from './transactional-pipeline.js';
 export {
   CompressionTypes,
+  Partitioners,
   type Admin,
   type Consumer,
   type EachBatchPayload,
