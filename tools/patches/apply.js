@@ -19,6 +19,13 @@ const FIXES = [
     file: 'src/consumer/filterAbortedMessages.js',
     with: path.join(here, 'kafkajs/filterAbortedMessages.cjs'),
   },
+  {
+    // CPU, not correctness: the record batch checksum a byte at a time (see the file's doc).
+    pkg: 'kafkajs',
+    version: '2.2.4',
+    file: 'src/protocol/recordBatch/crc32C/index.js',
+    with: path.join(here, 'kafkajs/crc32C.cjs'),
+  },
 ];
 
 let failed = false;

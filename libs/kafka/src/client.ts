@@ -6,6 +6,7 @@ import {
   type Producer,
   type ProducerConfig,
 } from 'kafkajs';
+import { assertCrc32c } from './crc32c.js';
 import { murmur2Partitioner } from './partitioner.js';
 import { assertReadCommittedFilter } from './read-committed.js';
 
@@ -51,6 +52,7 @@ class CrmKafka extends Kafka {
  */
 export function createKafka(options: KafkaClientOptions): Kafka {
   assertReadCommittedFilter();
+  assertCrc32c();
   const log = options.logger;
   return new CrmKafka({
     clientId: options.clientId,
