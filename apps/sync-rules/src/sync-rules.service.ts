@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   ControlMessage,
+  parseChangeEvent,
   type DecisionRecorded,
   commandKey,
   recordKey,
@@ -8,6 +9,7 @@ import {
   type OwnOrigin,
 } from '@crm-sync/domain';
 import {
+  coPartitionedAssigner,
   ensureTopics,
   fetchTopicOffsets,
   TransactionalPipeline,
@@ -30,7 +32,7 @@ import { encodeRecord, StateReplica } from './store/state/state-changelog.js';
 import { SyncState, type StateRecord } from './store/state/sync-state.js';
 import type { SyncStore } from './store/sync-store.port.js';
 import { syncRulesTopicSpecs, syncRulesTopics, type SyncRulesTopics } from './topics.js';
-import { subjectKey, WorkItem } from './work/work-item.js';
+import { accountChangeItem, isAccountChangeKey, subjectKey, WorkItem } from './work/work-item.js';
 
 export interface SyncRulesOptions {
   readonly kafka: Kafka;
@@ -78,6 +80,12 @@ export class SyncRulesEngine {
   private decide: TransactionalPipeline | undefined;
   private control: Consumer | undefined;
   private readonly controlPosition = new Map<number, bigint>();
+  /**
+   * Account changes go straight to the decide stage (no route hop) when the work topic and the
+   * Salesforce change topic have as many partitions: an account's change events and its work
+   * items then share a partition number, which the co-partitioned assignor keeps on one member.
+   */
+  private direct = false;
 
   constructor(private readonly options: SyncRulesOptions) {
     this.topics = syncRulesTopics(options.topicPrefix);
@@ -122,6 +130,17 @@ export class SyncRulesEngine {
     let controlEnd: Map<number, bigint>;
     try {
       await ensureTopics(admin, syncRulesTopicSpecs(this.options.topicPrefix));
+      const meta = await admin.fetchTopicMetadata({
+        topics: [this.topics.work, this.topics.salesforceChanges],
+      });
+      const [work, changes] = meta.topics.map((t) => t.partitions.length);
+      this.direct = work !== undefined && work === changes;
+      if (!this.direct) {
+        logger.warn('work and Salesforce change topics differ in partitions: accounts routed', {
+          work,
+          salesforceChanges: changes,
+        });
+      }
       controlEnd = new Map(
         (await fetchTopicOffsets(admin, this.topics.syncControl)).map((p) => [
           p.partition,
@@ -163,25 +182,28 @@ export class SyncRulesEngine {
       connections: this.state.connections.size,
     });
 
-    const staged = {
-      afterCommit: ({ topic, partition }: { topic: string; partition: number }) => {
-        const key = `${topic}:${partition}`;
+    // Staged state per stage and input partition (route and decide both read the Salesforce
+    // change topic): it becomes state when that batch's transaction commits.
+    const staged = (stage: Stage) => ({
+      afterCommit: (ctx: { topic: string; partition: number }) => {
+        const key = stagedKey(stage, ctx);
         applyRecords(this.state, this.staged.get(key) ?? []);
         this.staged.delete(key);
       },
-      afterAbort: ({ topic, partition }: { topic: string; partition: number }) => {
-        this.staged.delete(`${topic}:${partition}`);
+      afterAbort: (ctx: { topic: string; partition: number }) => {
+        this.staged.delete(stagedKey(stage, ctx));
       },
       beforeFirstBatchAfterJoin: () => this.replica.barrier(),
-    };
+    });
     this.decide = new TransactionalPipeline({
       kafka,
       logger,
       groupId: `${groupPrefix}-decide`,
-      topics: [this.topics.work],
+      topics: this.direct ? [this.topics.work, this.topics.salesforceChanges] : [this.topics.work],
+      ...(this.direct ? { coPartitioned: { assigners: [coPartitionedAssigner] } } : {}),
       partitionsConsumedConcurrently: this.options.partitionsConcurrently,
       handle: (messages, ctx) => this.decideBatch(messages, ctx),
-      ...staged,
+      ...staged('decide'),
       ...(this.options.beforeDecideCommit ? { beforeCommit: this.options.beforeDecideCommit } : {}),
     });
     this.route = new TransactionalPipeline({
@@ -195,7 +217,7 @@ export class SyncRulesEngine {
       ],
       partitionsConsumedConcurrently: this.options.partitionsConcurrently,
       handle: (messages, ctx) => this.routeBatch(messages, ctx),
-      ...staged,
+      ...staged('route'),
     });
     // Job requests are planned once (one group), unlike settings, which every instance reads.
     this.jobs = new TransactionalPipeline({
@@ -215,9 +237,9 @@ export class SyncRulesEngine {
             logger.warn(msg, fields);
           },
         });
-        return Promise.resolve([...out, ...this.finishBatch(messages[0] ?? null, batch)]);
+        return Promise.resolve([...out, ...this.finishBatch('jobs', messages[0] ?? null, batch)]);
       },
-      ...staged,
+      ...staged('jobs'),
     });
     await this.decide.start();
     await this.route.start();
@@ -286,12 +308,13 @@ export class SyncRulesEngine {
   }
 
   private finishBatch(
+    stage: Stage,
     ctx: { readonly topic: string; readonly partition: number } | null,
     batch: StateBatch,
   ): OutboundMessage[] {
     const records = batch.records();
     if (ctx === null) return [];
-    this.staged.set(`${ctx.topic}:${ctx.partition}`, records);
+    this.staged.set(stagedKey(stage, ctx), records);
     return records.map((r) => encodeRecord(this.topics.state, r));
   }
 
@@ -302,6 +325,10 @@ export class SyncRulesEngine {
     const store = this.beginBatch();
     const router = new Router(store, this.topics);
     const out = await inKeyOrder(messages, this.options.keyConcurrency, async (m) => {
+      // The decide stage reads account changes itself (see `direct`).
+      if (this.direct && m.topic === this.topics.salesforceChanges && isAccountChangeKey(m.key)) {
+        return [];
+      }
       const outcome = await router.route(m);
       if (outcome.kind === 'dead-letter') {
         return [this.deadLetter(m, outcome.reason, `${this.options.groupPrefix}-route`)];
@@ -312,7 +339,7 @@ export class SyncRulesEngine {
         value: JSON.stringify(item),
       }));
     });
-    return [...out, ...this.finishBatch(ctx, store)];
+    return [...out, ...this.finishBatch('route', ctx, store)];
   }
 
   private async decideBatch(
@@ -326,29 +353,56 @@ export class SyncRulesEngine {
       clock: this.options.clock,
       own: this.options.own,
     });
-    const out = await inKeyOrder(messages, this.options.keyConcurrency, (m) =>
-      this.decideOne(decider, store, m),
-    );
-    return [...out, ...this.finishBatch(ctx, store)];
+    const out = await inKeyOrder(messages, this.options.keyConcurrency, (m) => {
+      if (m.topic !== this.topics.salesforceChanges) return this.decideWork(decider, store, m);
+      // Other Salesforce changes (contacts, leads) are the route stage's.
+      return isAccountChangeKey(m.key)
+        ? this.decideAccountChange(decider, store, m)
+        : Promise.resolve([]);
+    });
+    return [...out, ...this.finishBatch('decide', ctx, store)];
   }
 
-  private async decideOne(
+  private async decideWork(
     decider: Decider,
     store: StateBatch,
     m: InboundMessage,
   ): Promise<OutboundMessage[]> {
-    const out: OutboundMessage[] = [];
     const parsed = WorkItem.safeParse(m.value === null ? null : safeJson(m.value));
     if (!parsed.success) {
+      return [this.deadLetter(m, `not a work item: ${parsed.error.message}`, this.decideGroup)];
+    }
+    return this.decideItem(decider, store, parsed.data);
+  }
+
+  private async decideAccountChange(
+    decider: Decider,
+    store: StateBatch,
+    m: InboundMessage,
+  ): Promise<OutboundMessage[]> {
+    const json = m.value === null ? undefined : safeJson(m.value);
+    if (json === undefined) return [this.deadLetter(m, 'not JSON', this.decideGroup)];
+    const parsed = parseChangeEvent(json);
+    if (!parsed.ok) return [this.deadLetter(m, parsed.reason, this.decideGroup)];
+    const event = parsed.event;
+    if (event.payload.kind !== 'salesforce_account') {
       return [
-        this.deadLetter(
-          m,
-          `not a work item: ${parsed.error.message}`,
-          `${this.options.groupPrefix}-decide`,
-        ),
+        this.deadLetter(m, `an account's key on a ${event.payload.kind} change`, this.decideGroup),
       ];
     }
-    const item = parsed.data;
+    return this.decideItem(decider, store, accountChangeItem(event, event.payload.recordId));
+  }
+
+  private get decideGroup(): string {
+    return `${this.options.groupPrefix}-decide`;
+  }
+
+  private async decideItem(
+    decider: Decider,
+    store: StateBatch,
+    item: WorkItem,
+  ): Promise<OutboundMessage[]> {
+    const out: OutboundMessage[] = [];
     const now = this.options.clock.now().toISOString();
     if (item.cause.kind === 'job' && store.isJobCancelled(item.connectionId, item.cause.jobId)) {
       const skipped = itemDone(this.topics, item, 'skipped', now);
@@ -381,19 +435,19 @@ export class SyncRulesEngine {
       });
     }
     if (fx.decisions.length > 0) {
-      const ids = fx.decisions.map((_, i) => `${parsed.data.id}~d${i}`);
+      const ids = fx.decisions.map((_, i) => `${item.id}~d${i}`);
       for (const [i, d] of fx.decisions.entries()) {
         const envelope: DecisionRecorded = {
           id: ids[i] ?? '',
           type: 'sync.decision-recorded.v1',
-          connectionId: parsed.data.connectionId,
+          connectionId: item.connectionId,
           occurredAt: d.decidedAt,
           source: 'sync-rules',
           payload: d,
         };
         out.push({
           topic: this.topics.syncDecisions,
-          key: recordKey(parsed.data.connectionId, d.subject),
+          key: recordKey(item.connectionId, d.subject),
           value: JSON.stringify(envelope),
         });
       }
@@ -420,6 +474,11 @@ export class SyncRulesEngine {
     };
   }
 }
+
+type Stage = 'route' | 'decide' | 'jobs';
+
+const stagedKey = (stage: Stage, ctx: { readonly topic: string; readonly partition: number }) =>
+  `${stage}|${ctx.topic}:${ctx.partition}`;
 
 /**
  * Runs `handle` for every message, one key at a time in offset order (everything about one

@@ -1,4 +1,5 @@
 export * from './client.js';
+export * from './co-partitioned-assigner.js';
 export * from './crc32c.js';
 export * from './partitioner.js';
 export * from './topics.js';

@@ -1,5 +1,13 @@
-import type { Consumer, IHeaders, Kafka, Message, Producer } from 'kafkajs';
+import type {
+  Consumer,
+  EachBatchPayload,
+  Kafka,
+  Message,
+  PartitionAssigner,
+  Producer,
+} from 'kafkajs';
 import type { KafkaLogger } from './client.js';
+import { inboundOf } from './topic-reader.js';
 
 /** A consumed message, decoded to text (our messages are JSON). */
 export interface InboundMessage {
@@ -50,6 +58,12 @@ export interface TransactionalPipelineOptions {
   /** Partitions processed at once, each with its own transaction (default 2). */
   readonly partitionsConsumedConcurrently?: number;
   /**
+   * Co-partitioned topics (keyed and partitioned alike, with `coPartitionedAssigner`): batches
+   * of partition N of any topic run one at a time, so handlers see one key's messages in turn
+   * whichever topic brought them.
+   */
+  readonly coPartitioned?: { readonly assigners: readonly PartitionAssigner[] };
+  /**
    * Fault injection for tests: runs after the outputs and offsets are sent and before the commit.
    * A throw here is a crash between producing and committing.
    */
@@ -78,6 +92,10 @@ export class TransactionalPipeline {
   private consumer: Consumer | undefined;
   private readonly producers = new Map<string, Promise<Producer>>();
   private joinedSinceLastBatch = false;
+  /** The barrier run after the last join (shared by the batches waiting for it). */
+  private joined: Promise<void> | undefined;
+  /** Per partition number: the last batch's turn (see `coPartitioned`). */
+  private readonly partitionTurns = new Map<number, Promise<void>>();
 
   constructor(private readonly options: TransactionalPipelineOptions) {}
 
@@ -89,12 +107,14 @@ export class TransactionalPipeline {
       maxWaitTimeInMs: 50,
       maxBytesPerPartition: this.options.maxBytesPerPartition ?? 1_048_576,
       retry: { initialRetryTime: 200, retries: 30 },
+      ...(this.options.coPartitioned
+        ? { partitionAssigners: [...this.options.coPartitioned.assigners] }
+        : {}),
     });
     await consumer.connect();
     this.consumer = consumer;
-    let joined: Promise<void> | undefined;
     consumer.on(consumer.events.GROUP_JOIN, () => {
-      joined = undefined;
+      this.joined = undefined;
       this.joinedSinceLastBatch = true;
     });
     for (const topic of this.options.topics) {
@@ -104,81 +124,91 @@ export class TransactionalPipeline {
       autoCommit: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 2,
       eachBatchAutoResolve: false,
-      eachBatch: async (payload) => {
-        const { batch } = payload;
-        if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
-        if (this.joinedSinceLastBatch && this.options.beforeFirstBatchAfterJoin) {
-          joined ??= this.options.beforeFirstBatchAfterJoin().then(() => {
-            this.joinedSinceLastBatch = false;
-          });
-          await joined;
-        }
-        const where = { topic: batch.topic, partition: batch.partition };
-        const inbound = batch.messages.map((m): InboundMessage => ({
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: m.offset,
-          key: m.key?.toString('utf8') ?? null,
-          value: m.value?.toString('utf8') ?? null,
-          headers: decodeHeaders(m.headers),
-          timestamp: m.timestamp,
-        }));
-        let outputs: readonly OutboundMessage[];
-        try {
-          outputs = await this.options.handle(inbound, {
-            ...where,
-            heartbeat: () => payload.heartbeat(),
-          });
-        } catch (e) {
-          this.options.afterAbort?.(where);
-          throw e;
-        }
-        const producer = await this.producerFor(batch.topic, batch.partition);
-        const txn = await producer.transaction();
-        try {
-          const byTopic = new Map<string, Message[]>();
-          for (const o of outputs) {
-            const list = byTopic.get(o.topic) ?? [];
-            list.push({
-              key: o.key,
-              value: o.value,
-              ...(o.headers ? { headers: { ...o.headers } } : {}),
-            });
-            byTopic.set(o.topic, list);
-          }
-          if (byTopic.size > 0) {
-            await txn.sendBatch({
-              topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-            });
-          }
-          await txn.sendOffsets({
-            consumerGroupId: groupId,
-            topics: [
-              {
-                topic: batch.topic,
-                partitions: [
-                  { partition: batch.partition, offset: String(BigInt(batch.lastOffset()) + 1n) },
-                ],
-              },
-            ],
-          });
-          this.options.beforeCommit?.({ topic: batch.topic, partition: batch.partition });
-          await txn.commit();
-        } catch (e) {
-          // Nothing of this batch is visible; kafkajs delivers it again from the last resolved offset.
-          await txn.abort().catch((abortError: unknown) => {
-            this.options.logger.error('transaction abort failed', { groupId, error: abortError });
-          });
-          // The producer may be fenced (the partition moved and back): start the next try afresh.
-          await this.dropProducer(batch.topic, batch.partition);
-          this.options.afterAbort?.(where);
-          throw e;
-        }
-        this.options.afterCommit?.(where);
-        // Move the fetch position on; the offsets themselves were committed by the transaction.
-        payload.resolveOffset(batch.lastOffset());
-      },
+      eachBatch: (payload) =>
+        this.options.coPartitioned
+          ? this.oneAtATime(payload.batch.partition, () => this.processBatch(payload))
+          : this.processBatch(payload),
     });
+  }
+
+  /** Runs `work` after every earlier batch of the same partition number (any topic) settled. */
+  private oneAtATime(partition: number, work: () => Promise<void>): Promise<void> {
+    const previous = this.partitionTurns.get(partition) ?? Promise.resolve();
+    const turn = previous.then(work);
+    const settled = turn.catch(() => undefined);
+    this.partitionTurns.set(partition, settled);
+    void settled.then(() => {
+      if (this.partitionTurns.get(partition) === settled) this.partitionTurns.delete(partition);
+    });
+    return turn;
+  }
+
+  private async processBatch(payload: EachBatchPayload): Promise<void> {
+    const { groupId } = this.options;
+    const { batch } = payload;
+    if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
+    if (this.joinedSinceLastBatch && this.options.beforeFirstBatchAfterJoin) {
+      this.joined ??= this.options.beforeFirstBatchAfterJoin().then(() => {
+        this.joinedSinceLastBatch = false;
+      });
+      await this.joined;
+    }
+    const where = { topic: batch.topic, partition: batch.partition };
+    const inbound = batch.messages.map((m) => inboundOf(batch.topic, batch.partition, m));
+    let outputs: readonly OutboundMessage[];
+    try {
+      outputs = await this.options.handle(inbound, {
+        ...where,
+        heartbeat: () => payload.heartbeat(),
+      });
+    } catch (e) {
+      this.options.afterAbort?.(where);
+      throw e;
+    }
+    const producer = await this.producerFor(batch.topic, batch.partition);
+    const txn = await producer.transaction();
+    try {
+      const byTopic = new Map<string, Message[]>();
+      for (const o of outputs) {
+        const list = byTopic.get(o.topic) ?? [];
+        list.push({
+          key: o.key,
+          value: o.value,
+          ...(o.headers ? { headers: { ...o.headers } } : {}),
+        });
+        byTopic.set(o.topic, list);
+      }
+      if (byTopic.size > 0) {
+        await txn.sendBatch({
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        });
+      }
+      await txn.sendOffsets({
+        consumerGroupId: groupId,
+        topics: [
+          {
+            topic: batch.topic,
+            partitions: [
+              { partition: batch.partition, offset: String(BigInt(batch.lastOffset()) + 1n) },
+            ],
+          },
+        ],
+      });
+      this.options.beforeCommit?.({ topic: batch.topic, partition: batch.partition });
+      await txn.commit();
+    } catch (e) {
+      // Nothing of this batch is visible; kafkajs delivers it again from the last resolved offset.
+      await txn.abort().catch((abortError: unknown) => {
+        this.options.logger.error('transaction abort failed', { groupId, error: abortError });
+      });
+      // The producer may be fenced (the partition moved and back): start the next try afresh.
+      await this.dropProducer(batch.topic, batch.partition);
+      this.options.afterAbort?.(where);
+      throw e;
+    }
+    this.options.afterCommit?.(where);
+    // Move the fetch position on; the offsets themselves were committed by the transaction.
+    payload.resolveOffset(batch.lastOffset());
   }
 
   private producerFor(topic: string, partition: number): Promise<Producer> {
@@ -213,13 +243,4 @@ export class TransactionalPipeline {
     this.producers.clear();
     for (const p of producers) await (await p).disconnect();
   }
-}
-
-function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) {
-    if (v === undefined) continue;
-    out[k] = Array.isArray(v) ? v.map((x) => x.toString()).join(',') : v.toString();
-  }
-  return out;
 }

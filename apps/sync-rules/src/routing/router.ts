@@ -10,7 +10,7 @@ import {
 import type { InboundMessage } from '@crm-sync/kafka';
 import type { SyncStore } from '../store/sync-store.port.js';
 import type { SyncRulesTopics } from '../topics.js';
-import { subjectKey, type Subject, type WorkItem } from '../work/work-item.js';
+import { accountChangeItem, subjectKey, type Subject, type WorkItem } from '../work/work-item.js';
 
 export type RouteOutcome =
   | { readonly kind: 'work'; readonly items: readonly WorkItem[] }
@@ -50,9 +50,8 @@ export class Router {
     const p = event.payload;
     switch (p.kind) {
       case 'salesforce_account':
-        return [
-          item(event.id, c, { kind: 'account', accountId: p.recordId }, { kind: 'change', event }),
-        ];
+        // Unless the decide stage reads account changes itself (co-partitioned topics).
+        return [accountChangeItem(event, p.recordId)];
       case 'hubspot_company':
         return [
           item(

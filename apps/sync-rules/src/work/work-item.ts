@@ -1,4 +1,11 @@
-import { ChangeEvent, CommandResult, HubSpotId, SalesforceId } from '@crm-sync/domain';
+import {
+  ChangeEvent,
+  CommandResult,
+  HubSpotId,
+  parseRecordKey,
+  recordKey,
+  SalesforceId,
+} from '@crm-sync/domain';
 import { z } from 'zod';
 
 /**
@@ -11,10 +18,36 @@ export type Subject =
   | { readonly kind: 'account'; readonly accountId: string }
   | { readonly kind: 'company'; readonly companyId: string };
 
+/**
+ * The work topic's key of a subject. An account's is its record key — the key of its change
+ * events — so with topics partitioned alike an account's work items and its change events share
+ * a partition number (the decide stage reads account changes without the route hop).
+ */
 export function subjectKey(connectionId: string, subject: Subject): string {
   return subject.kind === 'account'
-    ? `${connectionId}:account:${subject.accountId}`
+    ? recordKey(connectionId, {
+        system: 'salesforce',
+        object: 'Account',
+        recordId: subject.accountId,
+      })
     : `${connectionId}:company:${subject.companyId}`;
+}
+
+/** Whether a Salesforce change message is an account's, by its key (no parsing). */
+export function isAccountChangeKey(key: string | null): boolean {
+  return key !== null && parseRecordKey(key)?.ref.object === 'Account';
+}
+
+/** The work item of an account change (`accountId` its record): the account's own subject. */
+export function accountChangeItem(event: ChangeEvent, accountId: string): WorkItem {
+  const subject: Subject = { kind: 'account', accountId };
+  return {
+    id: `${event.id}>${subjectKey(event.connectionId, subject)}`,
+    connectionId: event.connectionId,
+    subject,
+    cause: { kind: 'change', event },
+    hops: 0,
+  };
 }
 
 const SubjectSchema = z.discriminatedUnion('kind', [

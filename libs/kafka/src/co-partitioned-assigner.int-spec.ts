@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
+import { createKafka } from './client.js';
+import { coPartitionedAssigner } from './co-partitioned-assigner.js';
+import { ensureTopics } from './topics.js';
+
+// This lib sits below @crm-sync/testing, so it reads the broker address itself.
+const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const unique = (name: string) => `${name}-${randomBytes(4).toString('hex')}`;
+let kafka: Kafka;
+let admin: Admin;
+
+beforeAll(async () => {
+  kafka = createKafka({ brokers, clientId: 'assigner-test', logger: silent });
+  admin = kafka.admin();
+  await admin.connect();
+});
+
+afterAll(async () => {
+  await admin.disconnect();
+});
+
+describe('coPartitionedAssigner', () => {
+  it('gives each member the same partition numbers of every topic, and all of them once', async () => {
+    const topics = [unique('co-a'), unique('co-b')];
+    await ensureTopics(
+      admin,
+      topics.map((topic) => ({ topic, partitions: 5 })),
+    );
+    const groupId = unique('co-group');
+    const assigned = new Map<Consumer, Record<string, number[]>>();
+    const consumers = Array.from({ length: 3 }, () =>
+      kafka.consumer({ groupId, partitionAssigners: [coPartitionedAssigner] }),
+    );
+    try {
+      // Members join one by one; the group settles when the three assignments cover everything.
+      const cover = () =>
+        [...assigned.values()].flatMap((a) => a[topics[0] ?? ''] ?? []).sort((x, y) => x - y);
+      const settled = new Promise<void>((resolve) => {
+        for (const c of consumers) {
+          c.on(c.events.GROUP_JOIN, (e) => {
+            assigned.set(c, e.payload.memberAssignment);
+            if (assigned.size === consumers.length && cover().join() === '0,1,2,3,4') resolve();
+          });
+        }
+      });
+      for (const c of consumers) {
+        await c.connect();
+        for (const topic of topics) await c.subscribe({ topic, fromBeginning: true });
+      }
+      // All at once: one rebalance instead of one per member.
+      await Promise.all(consumers.map((c) => c.run({ eachMessage: () => Promise.resolve() })));
+      await settled;
+      expect(cover()).toEqual([0, 1, 2, 3, 4]);
+      for (const a of assigned.values()) {
+        expect([...(a[topics[1] ?? ''] ?? [])].sort()).toEqual(
+          [...(a[topics[0] ?? ''] ?? [])].sort(),
+        );
+      }
+    } finally {
+      for (const c of consumers) await c.disconnect();
+    }
+  });
+});
