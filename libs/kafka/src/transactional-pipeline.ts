@@ -168,17 +168,19 @@ export class TransactionalPipeline {
     const producer = await this.producerFor(batch.topic, batch.partition);
     const txn = await producer.transaction();
     try {
-      const byTopic = new Map<string, Message[]>();
-      for (const o of outputs) {
-        const list = byTopic.get(o.topic) ?? [];
-        list.push({
-          key: o.key,
-          value: o.value,
-          ...(o.headers ? { headers: { ...o.headers } } : {}),
-        });
-        byTopic.set(o.topic, list);
-      }
-      if (byTopic.size > 0) {
+      // Several produce requests in the one transaction: a batch's outputs can be several times
+      // its input, and one record batch must stay under the broker's message.max.bytes (1 MB).
+      for (const chunk of chunksOf(outputs, MAX_REQUEST_BYTES)) {
+        const byTopic = new Map<string, Message[]>();
+        for (const o of chunk) {
+          const list = byTopic.get(o.topic) ?? [];
+          list.push({
+            key: o.key,
+            value: o.value,
+            ...(o.headers ? { headers: { ...o.headers } } : {}),
+          });
+          byTopic.set(o.topic, list);
+        }
         await txn.sendBatch({
           topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
         });
@@ -243,4 +245,29 @@ export class TransactionalPipeline {
     this.producers.clear();
     for (const p of producers) await (await p).disconnect();
   }
+}
+
+/** Bytes of output per produce request (keys and values; the broker takes 1 MB per batch). */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+/** Consecutive runs of messages of at most `maxBytes` (a larger message goes alone). */
+export function chunksOf(
+  messages: readonly OutboundMessage[],
+  maxBytes: number,
+): OutboundMessage[][] {
+  const chunks: OutboundMessage[][] = [];
+  let current: OutboundMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = m.key.length + m.value.length;
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
