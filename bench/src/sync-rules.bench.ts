@@ -15,6 +15,7 @@ import {
 } from '@crm-sync/domain';
 import { createKafka, ensureTopics } from '@crm-sync/kafka';
 import { createLogger } from '@crm-sync/runtime';
+import { freePort } from '@crm-sync/testing';
 import { MongoClient } from 'mongodb';
 import { cpuSeconds, peakRssMb, report } from './lib/measure.js';
 import { startService } from './lib/service-process.js';
@@ -116,9 +117,9 @@ async function main() {
         MONGO_DB: dbName,
         KAFKA_TOPIC_PREFIX: prefix,
         SYNC_RULES_GROUP: `bench-${run}`,
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: process.env['BENCH_SERVICE_LOG_LEVEL'] ?? 'warn',
       },
-      { port: 18931, healthPath: '/health', timeoutMs: 60_000 },
+      { port: await freePort(), healthPath: '/health', timeoutMs: 60_000 },
     );
 
     const commands = topicName(TOPICS.hubspotCommands.ref, prefix);

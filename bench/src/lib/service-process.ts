@@ -26,7 +26,8 @@ export async function startService(
     [path.join(root, 'apps', name, 'dist', 'main.js')],
     {
       env: { ...process.env, ...env, PORT: String(options.port) },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      // Service logs (stdout) only when asked for: BENCH_SERVICE_LOG_LEVEL.
+      stdio: ['ignore', process.env['BENCH_SERVICE_LOG_LEVEL'] ? 'inherit' : 'ignore', 'inherit'],
     },
   );
   const url = `http://127.0.0.1:${options.port}`;
