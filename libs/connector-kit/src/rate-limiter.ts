@@ -83,8 +83,23 @@ class RollingWindow {
     return now < this.liveUntil;
   }
 
+  /** Moves up to `permits` booked at `bookedAt` to `now` (see `RateLimiter.settle`). */
+  move(bookedAt: number, now: number, permits: number): void {
+    const end = this.endOf(bookedAt);
+    if (end === this.endOf(now)) return;
+    const bucket = this.buckets.find((b) => b.end === end);
+    // Gone from the window already (an answer slower than the window): it still counts from now.
+    const taken = Math.min(permits, bucket?.permits ?? 0);
+    if (bucket) bucket.permits -= taken;
+    this.book(now, permits, 'backfill');
+  }
+
+  private endOf(at: number): number {
+    return (Math.floor(at / this.bucketMs) + 1) * this.bucketMs;
+  }
+
   book(now: number, permits: number, priority: Priority): void {
-    const end = (Math.floor(now / this.bucketMs) + 1) * this.bucketMs;
+    const end = this.endOf(now);
     const last = this.buckets.at(-1);
     if (last?.end === end) last.permits += permits;
     else this.buckets.push({ end, permits });
@@ -192,6 +207,18 @@ export class RateLimiter {
     if (this.availableAt(cost, priority, now) > now) return false;
     this.book(now, cost, priority);
     return true;
+  }
+
+  /**
+   * A call whose `cost` permits were granted at `grantedAt` got its answer: from now on it counts
+   * from now. The CRM counts a call when it arrives, somewhere between our grant and its answer;
+   * counted from the grant, a call that arrived late (a loaded machine, a slow network) could
+   * share one CRM window with calls granted a full window later. Counted until a window after
+   * the answer, it cannot.
+   */
+  settle(grantedAt: number, cost = 1): void {
+    const now = this.clock.now();
+    for (const w of this.windows) w.move(grantedAt, now, cost);
   }
 
   /** After a 429 for a rolling limit: grant nothing before `untilMs` (epoch ms). */

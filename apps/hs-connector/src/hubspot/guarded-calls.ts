@@ -64,9 +64,11 @@ export class GuardedCalls {
     return withRetries(
       async () => {
         await o.slots.acquire(op.priority);
+        let grantedAt: number | undefined;
         try {
           // Budget refusals (daily limit spent) and shutdown aborts pass through as they are.
           await this.acquire(op);
+          grantedAt = o.clock.now();
           return await this.send(op, call);
         } catch (e) {
           const expired = e instanceof HubSpotRequestError && e.failure.status === 401;
@@ -76,6 +78,9 @@ export class GuardedCalls {
           }
           throw e;
         } finally {
+          // HubSpot counted the call on arrival, before this answer: it counts until a window
+          // after the answer, so a late arrival cannot crowd a later window.
+          if (grantedAt !== undefined) this.window(op)?.settle(grantedAt);
           o.slots.release();
         }
       },
@@ -128,10 +133,13 @@ export class GuardedCalls {
    * Ten-second (or search) permit first, then the daily one; the daily wait is never long: a
    * spent daily limit fails at once (`BudgetExhaustedError`) and the caller stops spending.
    */
+  private window(op: Operation) {
+    return op.search ? this.options.budget.search : this.options.budget.burst;
+  }
+
   private async acquire(op: Operation): Promise<void> {
     const { budget, signal } = this.options;
-    const window = op.search ? budget.search : budget.burst;
-    await window?.acquire(1, op.priority, { signal });
+    await this.window(op)?.acquire(1, op.priority, { signal });
     await budget.daily?.acquire(1, op.priority, { signal, maxWaitMs: 1_000 });
   }
 
