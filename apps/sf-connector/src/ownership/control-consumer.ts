@@ -1,8 +1,7 @@
 import { ControlMessage, connectionKey } from '@crm-sync/domain';
-import type { Consumer, Kafka } from '@crm-sync/kafka';
+import { partitionForKey, type Consumer, type Kafka } from '@crm-sync/kafka';
 import type { Logger } from '@crm-sync/runtime';
 import { z } from 'zod';
-import { partitionForKey } from './partitioner.js';
 
 /** Which configured connections an assignment of control partitions gives this instance. */
 export function ownedConnections(
