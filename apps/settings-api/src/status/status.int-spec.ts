@@ -420,7 +420,8 @@ describe('API budget used', () => {
     const stoppedAt = new Date(Date.now() - 2_000).toISOString();
     await budgets().insertMany([
       report(id, 'salesforce', 'sf-1', 30_000),
-      report(id, 'hubspot', 'hs-1', 2_000, { stoppedAt }),
+      // Its last report is the one written as it stopped.
+      report(id, 'hubspot', 'hs-1', 2_000, { stoppedAt, updatedAt: stoppedAt }),
     ]);
     const res = await h.call('GET', `/connections/${id}/status`);
     const used = (res.body as { apiBudget: { used: Record<string, { reason: string }> } }).apiBudget
