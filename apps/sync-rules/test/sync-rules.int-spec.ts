@@ -548,14 +548,19 @@ describe('bad input', () => {
     );
     await h.send(accountChanged(c, { recordId: accountId }));
     await waitFor(() => upsertsFor(accountId).length === 1);
-    const letters = h.deadLetters.messages
-      .map(
-        (m) =>
-          JSON.parse(m.value) as {
-            payload: { key: string; reason: string; originalTopic: string };
-          },
-      )
-      .filter((l) => l.payload.key === key);
+    const lettersFor = () =>
+      h.deadLetters.messages
+        .map(
+          (m) =>
+            JSON.parse(m.value) as {
+              payload: { key: string; reason: string; originalTopic: string };
+            },
+        )
+        .filter((l) => l.payload.key === key);
+    // Committed with the upsert (one transaction), but read by another consumer: wait for it too.
+    const letters = await waitFor(() => (lettersFor().length >= 2 ? lettersFor() : undefined), {
+      description: 'both dead letters',
+    });
     expect(letters).toHaveLength(2);
     expect(letters[0]?.payload.reason).toMatch(/not JSON/);
     expect(letters[1]?.payload.reason).toMatch(/connectionId|payload/);
