@@ -14,8 +14,8 @@ function loops() {
     running.set(id, (running.get(id) ?? 0) + 1);
     most = Math.max(most, running.get(id) ?? 0);
     await new Promise<void>((resolve) => {
-      // A loop takes a moment to wind down after the abort.
-      signal.addEventListener('abort', () => setTimeout(resolve, 5));
+      // A loop winds down after the abort, not within it: it ends on the next turn.
+      signal.addEventListener('abort', () => setImmediate(resolve));
     });
     running.set(id, (running.get(id) ?? 1) - 1);
     ended.push(id);
