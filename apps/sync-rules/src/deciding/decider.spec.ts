@@ -37,6 +37,28 @@ const onAccount = (accountId: string, event: ReturnType<typeof accountChanged>):
   hops: 0,
 });
 
+/** A new account's create command answered with a new company id: the pair is linked. */
+async function createAndLink(
+  accountId: string,
+  fields?: Parameters<typeof accountChanged>[1]['fields'],
+): Promise<string> {
+  const created = await decider.process(
+    onAccount(accountId, accountChanged(C, { recordId: accountId, ...(fields ? { fields } : {}) })),
+  );
+  const [upsert] = created.hubspotCommands;
+  if (!upsert) throw new Error('no upsert');
+  const companyId = hsId();
+  const result = succeeded(upsert, companyId);
+  await decider.process({
+    id: `${result.id}>x`,
+    connectionId: C,
+    subject: { kind: 'account', accountId },
+    cause: { kind: 'result', result },
+    hops: 0,
+  });
+  return companyId;
+}
+
 describe('Decider (in-memory store)', () => {
   it('creates once per account: a second change while the create is pending adds none', async () => {
     const accountId = sfId('001');
@@ -67,20 +89,7 @@ describe('Decider (in-memory store)', () => {
 
   it('links on the create result and clears the pending marker', async () => {
     const accountId = sfId('001');
-    const fx = await decider.process(
-      onAccount(accountId, accountChanged(C, { recordId: accountId })),
-    );
-    const [upsert] = fx.hubspotCommands;
-    if (!upsert) throw new Error('no upsert');
-    const companyId = hsId();
-    const result = succeeded(upsert, companyId);
-    await decider.process({
-      id: `${result.id}>x`,
-      connectionId: C,
-      subject: { kind: 'account', accountId },
-      cause: { kind: 'result', result },
-      hops: 0,
-    });
+    const companyId = await createAndLink(accountId);
     expect(await store.linkByAccount(C, accountId)).toMatchObject({
       companyId,
       via: 'created_company',
@@ -95,20 +104,7 @@ describe('Decider (in-memory store)', () => {
     'holds an account change while the linked company is unknown, and merges it when the company arrives (created by %s)',
     async (_who, sourceId) => {
       const accountId = sfId('001');
-      const created = await decider.process(
-        onAccount(accountId, accountChanged(C, { recordId: accountId, fields: { Name: 'Acme' } })),
-      );
-      const [upsert] = created.hubspotCommands;
-      if (!upsert) throw new Error('no upsert');
-      const companyId = hsId();
-      const result = succeeded(upsert, companyId);
-      await decider.process({
-        id: `${result.id}>x`,
-        connectionId: C,
-        subject: { kind: 'account', accountId },
-        cause: { kind: 'result', result },
-        hops: 0,
-      });
+      const companyId = await createAndLink(accountId, { Name: 'Acme' });
 
       // Renamed before the company's first event: nothing to compare with yet.
       const renamed = await decider.process(
