@@ -72,9 +72,12 @@ class RollingWindow {
     this.bucketMs = Math.max(1, Math.floor(spec.windowMs / 200));
   }
 
+  /** Calls let go and not answered yet: they count whatever their age (see `RateLimiter.call`). */
+  inFlight = 0;
+
   used(now: number): number {
     this.expire(now);
-    let total = 0;
+    let total = this.inFlight;
     for (const b of this.buckets) total += b.permits;
     return total;
   }
@@ -83,30 +86,25 @@ class RollingWindow {
     return now < this.liveUntil;
   }
 
-  /** Moves up to `permits` booked at `bookedAt` to `now` (see `RateLimiter.settle`). */
-  move(bookedAt: number, now: number, permits: number): void {
-    const end = this.endOf(bookedAt);
-    if (end === this.endOf(now)) return;
+  /** Takes back permits booked at `at` (they count as in flight instead). */
+  unbook(at: number, permits: number): void {
+    const end = (Math.floor(at / this.bucketMs) + 1) * this.bucketMs;
     const bucket = this.buckets.find((b) => b.end === end);
-    // Gone from the window already (an answer slower than the window): it still counts from now.
-    const taken = Math.min(permits, bucket?.permits ?? 0);
-    if (bucket) bucket.permits -= taken;
-    this.book(now, permits, 'backfill');
-  }
-
-  private endOf(at: number): number {
-    return (Math.floor(at / this.bucketMs) + 1) * this.bucketMs;
+    if (bucket) bucket.permits -= Math.min(permits, bucket.permits);
   }
 
   book(now: number, permits: number, priority: Priority): void {
-    const end = this.endOf(now);
+    const end = (Math.floor(now / this.bucketMs) + 1) * this.bucketMs;
     const last = this.buckets.at(-1);
     if (last?.end === end) last.permits += permits;
     else this.buckets.push({ end, permits });
     if (priority === 'live') this.liveUntil = end + this.spec.windowMs;
   }
 
-  /** Earliest time at which at least `needed` permits will have left the window. */
+  /**
+   * Earliest time at which at least `needed` permits will have left the window; infinity when
+   * only answers of calls in flight can free them (an answer wakes the waiters).
+   */
   freedAt(now: number, needed: number): number {
     this.expire(now);
     let freed = 0;
@@ -114,7 +112,7 @@ class RollingWindow {
       freed += b.permits;
       if (freed >= needed) return b.end + this.spec.windowMs;
     }
-    return now;
+    return this.inFlight > 0 ? Number.POSITIVE_INFINITY : now;
   }
 
   private expire(now: number): void {
@@ -210,15 +208,27 @@ export class RateLimiter {
   }
 
   /**
-   * A call whose `cost` permits were granted at `grantedAt` got its answer: from now on it counts
-   * from now. The CRM counts a call when it arrives, somewhere between our grant and its answer;
-   * counted from the grant, a call that arrived late (a loaded machine, a slow network) could
-   * share one CRM window with calls granted a full window later. Counted until a window after
-   * the answer, it cannot.
+   * Waits for one permit of a call, as `acquire`, and returns the call's `done`. The CRM counts a
+   * call when it arrives, somewhere between our grant and its answer; counted from the grant, a
+   * call that arrived late (a loaded machine, a slow network) could share one CRM window with
+   * calls granted a full window later. So a call counts while in flight, whatever its age, and
+   * from `done()` on for a window more: the arrivals in any CRM window never exceed the limit.
    */
-  settle(grantedAt: number, cost = 1): void {
-    const now = this.clock.now();
-    for (const w of this.windows) w.move(grantedAt, now, cost);
+  async call(priority: Priority = 'live', options: AcquireOptions = {}): Promise<() => void> {
+    await this.acquire(1, priority, options);
+    const grantedAt = this.clock.now();
+    for (const w of this.windows) w.unbook(grantedAt, 1);
+    for (const w of this.windows) w.inFlight++;
+    let finished = false;
+    return () => {
+      if (finished) return;
+      finished = true;
+      for (const w of this.windows) {
+        w.inFlight--;
+        w.book(this.clock.now(), 1, 'backfill');
+      }
+      this.kick();
+    };
   }
 
   /** After a 429 for a rolling limit: grant nothing before `untilMs` (epoch ms). */
@@ -323,14 +333,18 @@ export class RateLimiter {
         head.resolve();
         continue;
       }
-      if (at > head.deadline) {
+      if (at > head.deadline && at !== Number.POSITIVE_INFINITY) {
         this.waiters.splice(this.waiters.indexOf(head), 1);
         head.reject(new BudgetExhaustedError(this.blockingLimit(head, now), at));
         continue;
       }
       this.wake = new AbortController();
       try {
-        await this.clock.sleep(at - now, this.wake.signal);
+        // Infinity: only an answer of a call in flight frees a permit, and it kicks the pump.
+        await this.clock.sleep(
+          at === Number.POSITIVE_INFINITY ? 2 ** 31 - 1 : at - now,
+          this.wake.signal,
+        );
       } catch {
         // woken early: a waiter, a pause or the share changed; look again
       }

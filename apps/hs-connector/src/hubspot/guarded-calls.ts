@@ -64,11 +64,10 @@ export class GuardedCalls {
     return withRetries(
       async () => {
         await o.slots.acquire(op.priority);
-        let grantedAt: number | undefined;
+        let done: (() => void) | undefined;
         try {
           // Budget refusals (daily limit spent) and shutdown aborts pass through as they are.
-          await this.acquire(op);
-          grantedAt = o.clock.now();
+          done = await this.acquire(op);
           return await this.send(op, call);
         } catch (e) {
           const expired = e instanceof HubSpotRequestError && e.failure.status === 401;
@@ -80,7 +79,7 @@ export class GuardedCalls {
         } finally {
           // HubSpot counted the call on arrival, before this answer: it counts until a window
           // after the answer, so a late arrival cannot crowd a later window.
-          if (grantedAt !== undefined) this.window(op)?.settle(grantedAt);
+          done?.();
           o.slots.release();
         }
       },
@@ -132,15 +131,19 @@ export class GuardedCalls {
   /**
    * Ten-second (or search) permit first, then the daily one; the daily wait is never long: a
    * spent daily limit fails at once (`BudgetExhaustedError`) and the caller stops spending.
+   * Returns what to call at the answer (see `RateLimiter.call`).
    */
-  private window(op: Operation) {
-    return op.search ? this.options.budget.search : this.options.budget.burst;
-  }
-
-  private async acquire(op: Operation): Promise<void> {
+  private async acquire(op: Operation): Promise<(() => void) | undefined> {
     const { budget, signal } = this.options;
-    await this.window(op)?.acquire(1, op.priority, { signal });
-    await budget.daily?.acquire(1, op.priority, { signal, maxWaitMs: 1_000 });
+    const window = op.search ? budget.search : budget.burst;
+    const done = await window?.call(op.priority, { signal });
+    try {
+      await budget.daily?.acquire(1, op.priority, { signal, maxWaitMs: 1_000 });
+    } catch (e) {
+      done?.();
+      throw e;
+    }
+    return done;
   }
 
   private onRateLimited(policy: Parameters<typeof rateLimitAction>[0], op: Operation): void {
