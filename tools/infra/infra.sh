@@ -312,21 +312,22 @@ FERRETDB_LOG=$LOG_DIR/ferretdb.log
 ferretdb_install() {
   local want tmp
   want=$(cat "$FERRETDB_SRC/main.go" "$FERRETDB_SRC/go.mod" "$FERRETDB_SRC/go.sum" \
-    <(printf 'tags=%s\n' "$FERRETDB_BUILD_TAGS") | hash_stdin)
+    "$FERRETDB_SRC/build.sh" <(printf 'tags=%s\n' "$FERRETDB_BUILD_TAGS") | hash_stdin)
   if [[ -x $FERRETDB_BIN && -f $FERRETDB_BIN.stamp && $(<"$FERRETDB_BIN.stamp") == "$want" ]]; then
     return 0
   fi
   command -v go >/dev/null || { err "ferretdb: go is not installed (needed once to build it)"; return 1; }
   say ferretdb "building $(rel "$FERRETDB_BIN") with Go (first run: a minute or two) ..."
   tmp=$FERRETDB_BIN.tmp.$$
-  # -buildvcs=false: the repo may have no commits yet, and VCS stamping is of no use here.
-  if ! (cd "$FERRETDB_SRC" && go build -buildvcs=false -tags "$FERRETDB_BUILD_TAGS" -o "$tmp" .) \
+  # build.sh applies our fix for `_id` lookups to a scratch copy of FerretDB's source.
+  if ! bash "$FERRETDB_SRC/build.sh" "$tmp" "$FERRETDB_BUILD_TAGS" "$INFRA_DIR/ferretdb-build" \
     >"$LOG_DIR/ferretdb-build.log" 2>&1; then
     err "ferretdb: go build failed"
     show_tail "$LOG_DIR/ferretdb-build.log"
     rm -f "$tmp"
     return 1
   fi
+  rm -rf "$INFRA_DIR/ferretdb-build"
   mv "$tmp" "$FERRETDB_BIN"
   printf '%s\n' "$want" >"$FERRETDB_BIN.stamp"
 }

@@ -64,4 +64,14 @@ describe('MongoDB-protocol server', () => {
     const stored = await markers.findOne({ key: 'account:001000000000002AAA' });
     expect(winners.has(stored?.claimedBy ?? -1)).toBe(true);
   });
+
+  it('finds a document by its string _id through the _id index, not by a scan', async () => {
+    const docs = t.db.collection<{ _id: string; n: number }>('by_id');
+    await docs.insertMany(Array.from({ length: 50 }, (_, n) => ({ _id: `doc-${n}`, n })));
+    const plan = JSON.stringify(await docs.find({ _id: 'doc-7' }).explain());
+    // FerretDB (SQLite) reports SQLite's plan, real MongoDB its stages: neither may scan.
+    expect(plan).toMatch(/USING INDEX|IDHACK|EXPRESS_IXSCAN|IXSCAN/);
+    expect(plan).not.toMatch(/detail=SCAN |COLLSCAN/);
+    expect(await docs.findOne({ _id: 'doc-7' })).toEqual({ _id: 'doc-7', n: 7 });
+  });
 });
