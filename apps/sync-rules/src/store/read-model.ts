@@ -1,7 +1,12 @@
 import type { DecisionRecorded } from '@crm-sync/domain';
 import type { Consumer, Kafka } from '@crm-sync/kafka';
 import type { Logger } from '@crm-sync/runtime';
-import type { AnyBulkWriteOperation as BulkOp, Db, Document } from 'mongodb';
+import {
+  MongoBulkWriteError,
+  type AnyBulkWriteOperation as BulkOp,
+  type Db,
+  type Document,
+} from 'mongodb';
 
 type ReadModelDoc = Document & { _id: string };
 type AnyBulkWriteOperation = BulkOp<ReadModelDoc>;
@@ -12,22 +17,47 @@ import { SEP } from './state/table.js';
 const readModelId = (rowId: string) => rowId.split(SEP).join(':');
 
 /**
+ * The changelog tables the settings API reads. The others (contacts, associations, pending creates,
+ * cancelled jobs) serve the engine only, which keeps them in memory and in the changelog; writing
+ * them too would double the database's work for nothing the API shows.
+ */
+export const READ_MODEL_TABLES: ReadonlySet<string> = new Set([
+  'links',
+  'accounts',
+  'companies',
+  'sync_errors',
+]);
+
+/**
+ * Update operations per command. FerretDB 1.24 (SQLite) keeps each operation's read cursor, and
+ * with it one of its 100 pooled SQLite connections, open until the whole command ends: a command
+ * of 100 updates or more waits forever for a connection. Real MongoDB has no such limit; small
+ * commands cost it little.
+ */
+const UPDATES_PER_COMMAND = 50;
+/** Inserts per command (FerretDB inserts a command in one SQLite transaction). */
+const INSERTS_PER_COMMAND = 1_000;
+const DUPLICATE_KEY = 11000;
+
+/**
  * Writes sync-rules' state and decision history into MongoDB for the settings API ("why did this
  * record (not) sync?", links, errors), off the hot path: it follows the state changelog and the
- * decisions topic in its own consumer group and writes each batch with one unordered bulkWrite
- * per collection (the last version of a document in a batch wins). Writes are idempotent (replace
- * by `_id`), so at-least-once delivery is enough. It lags under load and catches up; the engine
- * never reads it.
+ * decisions topic in its own consumer group. Rows of the tables the API reads are replaced by
+ * `_id` (the last version of a document in a batch wins), in unordered bulk writes; decisions
+ * never change, so they are inserted (an insert costs FerretDB a third of an upsert) and a
+ * redelivered one is refused as a duplicate and skipped. Writes are idempotent, so at-least-once
+ * delivery is enough. It lags under load and catches up; the engine never reads it.
  *
  * Collections (each document also has `connectionId`): `links` (`_id` connection:accountId),
- * `accounts`, `companies`, `associations`, `hubspot_contacts`, `salesforce_contacts`,
- * `pending_creates`, `sync_errors` (connection:system:recordId:code) and `decisions`
+ * `accounts`, `companies`, `sync_errors` (connection:system:recordId:code) and `decisions`
  * (connection:decisionId, with `recordId` = the decision's subject record).
  */
 export class ReadModelSink {
   private consumer: Consumer | undefined;
   /** Documents written (for tests and logs). */
   written = 0;
+  /** Decisions refused as already written (redeliveries). */
+  duplicateDecisions = 0;
 
   constructor(
     private readonly options: {
@@ -60,17 +90,11 @@ export class ReadModelSink {
     await consumer.run({
       partitionsConsumedConcurrently: 1,
       eachBatch: async ({ batch }) => {
-        const ops =
-          batch.topic === stateTopic
-            ? this.stateOps(batch.messages)
-            : this.decisionOps(batch.messages);
-        for (const [collection, byId] of ops) {
-          const writes = [...byId.values()];
-          if (writes.length === 0) continue;
-          await this.options.db
-            .collection<ReadModelDoc>(collection)
-            .bulkWrite(writes, { ordered: false });
-          this.written += writes.length;
+        if (batch.topic === stateTopic) {
+          for (const [collection, byId] of this.stateOps(batch.messages))
+            await this.replace(collection, [...byId.values()]);
+        } else {
+          await this.insertDecisions(this.decisionDocs(batch.messages));
         }
       },
     });
@@ -95,7 +119,7 @@ export class ReadModelSink {
         });
         continue;
       }
-      if (!r) continue;
+      if (!r || !READ_MODEL_TABLES.has(r.table)) continue;
       const _id = readModelId(r.id);
       const connectionId = r.id.slice(0, r.id.indexOf(SEP));
       const byId = ops.get(r.table) ?? new Map<string, AnyBulkWriteOperation>();
@@ -116,10 +140,34 @@ export class ReadModelSink {
     return ops;
   }
 
-  private decisionOps(
-    messages: readonly { value: Buffer | null }[],
-  ): Map<string, Map<string, AnyBulkWriteOperation>> {
-    const byId = new Map<string, AnyBulkWriteOperation>();
+  private async replace(collection: string, writes: readonly AnyBulkWriteOperation[]) {
+    const docs = this.options.db.collection<ReadModelDoc>(collection);
+    for (let i = 0; i < writes.length; i += UPDATES_PER_COMMAND) {
+      await docs.bulkWrite(writes.slice(i, i + UPDATES_PER_COMMAND), { ordered: false });
+    }
+    this.written += writes.length;
+  }
+
+  private async insertDecisions(docs: readonly ReadModelDoc[]) {
+    const decisions = this.options.db.collection<ReadModelDoc>('decisions');
+    for (let i = 0; i < docs.length; i += INSERTS_PER_COMMAND) {
+      const chunk = docs.slice(i, i + INSERTS_PER_COMMAND);
+      try {
+        await decisions.insertMany(chunk, { ordered: false });
+        this.written += chunk.length;
+      } catch (error) {
+        // Redelivered decisions are already there; any other refusal is a real failure.
+        if (!(error instanceof MongoBulkWriteError)) throw error;
+        const refused = [error.writeErrors].flat();
+        if (refused.some((e) => e.code !== DUPLICATE_KEY)) throw error;
+        this.written += chunk.length - refused.length;
+        this.duplicateDecisions += refused.length;
+      }
+    }
+  }
+
+  private decisionDocs(messages: readonly { value: Buffer | null }[]): ReadModelDoc[] {
+    const byId = new Map<string, ReadModelDoc>();
     for (const m of messages) {
       let d: DecisionRecorded;
       try {
@@ -130,17 +178,12 @@ export class ReadModelSink {
       }
       const _id = `${d.connectionId}:${d.id}`;
       byId.set(_id, {
-        replaceOne: {
-          filter: { _id },
-          replacement: {
-            connectionId: d.connectionId,
-            recordId: d.payload.subject.recordId,
-            ...d.payload,
-          },
-          upsert: true,
-        },
+        _id,
+        connectionId: d.connectionId,
+        recordId: d.payload.subject.recordId,
+        ...d.payload,
       });
     }
-    return new Map([['decisions', byId]]);
+    return [...byId.values()];
   }
 }

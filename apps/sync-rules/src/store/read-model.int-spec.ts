@@ -1,0 +1,128 @@
+/**
+ * The read model on the real broker and MongoDB-protocol server: big batches, redeliveries and
+ * the tables the settings API does not read.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createLogger } from '@crm-sync/runtime';
+import {
+  createTestDatabase,
+  createTestTopics,
+  testKafka,
+  uniqueName,
+  waitFor,
+  type TestDatabase,
+} from '@crm-sync/testing';
+import { ReadModelSink } from './read-model.js';
+import { encodeRecord } from './state/state-changelog.js';
+import { rowId } from './state/sync-state.js';
+
+const kafka = testKafka();
+let t: TestDatabase;
+let stateTopic: string;
+let decisionsTopic: string;
+
+beforeAll(async () => {
+  t = await createTestDatabase('read_model');
+  const admin = kafka.admin();
+  await admin.connect();
+  [stateTopic, decisionsTopic] = await createTestTopics(admin, ['state', 'decisions']);
+  await admin.disconnect();
+});
+
+afterAll(async () => {
+  await t.dispose();
+});
+
+const C = 'conn-1';
+const accountId = (i: number) => `001${String(i).padStart(12, '0')}AAA`;
+
+function decision(i: number) {
+  return {
+    key: C,
+    value: JSON.stringify({
+      id: `decision-${i}`,
+      type: 'sync.decision-recorded.v1',
+      connectionId: C,
+      occurredAt: '2026-11-02T00:00:00.000Z',
+      source: 'sync-rules',
+      payload: {
+        subject: { system: 'salesforce', recordType: 'account', recordId: accountId(i) },
+        kind: 'account_sync',
+        code: 'CREATE_COMPANY',
+        decidedAt: '2026-11-02T00:00:00.000Z',
+      },
+    }),
+  };
+}
+
+describe('ReadModelSink', () => {
+  it('writes batches of hundreds of rows and decisions, once each, and only the tables the API reads', async () => {
+    const accounts = 600;
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const rows = (seq: number) =>
+      Array.from({ length: accounts }, (_, i) =>
+        encodeRecord(stateTopic, {
+          table: 'accounts',
+          id: rowId(C, accountId(i)),
+          seq,
+          row: { accountId: accountId(i), fields: { Name: `v${seq}` }, deleted: false },
+        }),
+      );
+    const pending = encodeRecord(stateTopic, {
+      table: 'pending_creates',
+      id: rowId(C, accountId(0)),
+      seq: 1,
+      row: { subjectKey: 'x' },
+    });
+    const decisions = Array.from({ length: accounts }, (_, i) => decision(i));
+    const sink = new ReadModelSink({
+      kafka,
+      db: t.db,
+      stateTopic,
+      decisionsTopic,
+      groupId: uniqueName('read-model'),
+      logger: createLogger('test', { level: 'warn' }),
+    });
+    await sink.ensureIndexes();
+    await sink.start();
+    const count = (collection: string, filter = {}) =>
+      t.db.collection(collection).countDocuments(filter);
+    try {
+      // New documents, and a pending create the API never reads.
+      await producer.send({ topic: stateTopic, messages: [...rows(1), pending] });
+      await producer.send({ topic: decisionsTopic, messages: decisions });
+      await waitFor(
+        async () =>
+          (await count('accounts', { 'fields.Name': 'v1' })) === accounts &&
+          (await count('decisions')) === accounts,
+        { description: 'every account at version 1 and every decision', timeoutMs: 60_000 },
+      );
+      // Then every one of them replaced (one batch of 600 updates of existing documents: what
+      // FerretDB cannot take in one command), and every decision redelivered.
+      await producer.send({ topic: stateTopic, messages: rows(2) });
+      await producer.send({ topic: decisionsTopic, messages: decisions });
+      await waitFor(async () => (await count('accounts', { 'fields.Name': 'v2' })) === accounts, {
+        description: 'every account at version 2',
+        timeoutMs: 60_000,
+      });
+      await waitFor(() => sink.duplicateDecisions === accounts, {
+        description: 'the redelivered decisions refused as duplicates',
+      });
+
+      expect(await count('decisions')).toBe(accounts);
+      const doc = await t.db
+        .collection<{ _id: string }>('accounts')
+        .findOne({ _id: `${C}:${accountId(7)}` });
+      expect(doc).toMatchObject({ connectionId: C, accountId: accountId(7), deleted: false });
+      const one = await t.db
+        .collection<{ _id: string }>('decisions')
+        .findOne({ _id: `${C}:decision-7` });
+      expect(one).toMatchObject({ recordId: accountId(7), code: 'CREATE_COMPANY' });
+      expect(await count('pending_creates')).toBe(0);
+    } finally {
+      await producer.disconnect();
+      await sink.stop();
+    }
+  });
+});
