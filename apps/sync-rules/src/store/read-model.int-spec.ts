@@ -25,7 +25,9 @@ beforeAll(async () => {
   t = await createTestDatabase('read_model');
   const admin = kafka.admin();
   await admin.connect();
-  [stateTopic, decisionsTopic] = await createTestTopics(admin, ['state', 'decisions']);
+  const [state, decisions] = await createTestTopics(admin, ['state', 'decisions']);
+  if (state === undefined || decisions === undefined) throw new Error('topics not created');
+  [stateTopic, decisionsTopic] = [state, decisions];
   await admin.disconnect();
 });
 
@@ -66,7 +68,12 @@ describe('ReadModelSink', () => {
           table: 'accounts',
           id: rowId(C, accountId(i)),
           seq,
-          row: { accountId: accountId(i), fields: { Name: `v${seq}` }, deleted: false },
+          row: {
+            accountId: accountId(i),
+            fields: { Name: 'Acme' },
+            fieldChangedAt: { Name: `v${String(seq)}` },
+            deleted: false,
+          },
         }),
       );
     const pending = encodeRecord(stateTopic, {
@@ -94,7 +101,7 @@ describe('ReadModelSink', () => {
       await producer.send({ topic: decisionsTopic, messages: decisions });
       await waitFor(
         async () =>
-          (await count('accounts', { 'fields.Name': 'v1' })) === accounts &&
+          (await count('accounts', { 'fieldChangedAt.Name': 'v1' })) === accounts &&
           (await count('decisions')) === accounts,
         { description: 'every account at version 1 and every decision', timeoutMs: 60_000 },
       );
@@ -102,10 +109,13 @@ describe('ReadModelSink', () => {
       // FerretDB cannot take in one command), and every decision redelivered.
       await producer.send({ topic: stateTopic, messages: rows(2) });
       await producer.send({ topic: decisionsTopic, messages: decisions });
-      await waitFor(async () => (await count('accounts', { 'fields.Name': 'v2' })) === accounts, {
-        description: 'every account at version 2',
-        timeoutMs: 60_000,
-      });
+      await waitFor(
+        async () => (await count('accounts', { 'fieldChangedAt.Name': 'v2' })) === accounts,
+        {
+          description: 'every account at version 2',
+          timeoutMs: 60_000,
+        },
+      );
       await waitFor(() => sink.duplicateDecisions === accounts, {
         description: 'the redelivered decisions refused as duplicates',
       });
@@ -115,6 +125,7 @@ describe('ReadModelSink', () => {
         .collection<{ _id: string }>('accounts')
         .findOne({ _id: `${C}:${accountId(7)}` });
       expect(doc).toMatchObject({ connectionId: C, accountId: accountId(7), deleted: false });
+      expect(doc).not.toHaveProperty('fields'); // no CRM values in the read model
       const one = await t.db
         .collection<{ _id: string }>('decisions')
         .findOne({ _id: `${C}:decision-7` });

@@ -17,16 +17,50 @@ import { SEP } from './state/table.js';
 const readModelId = (rowId: string) => rowId.split(SEP).join(':');
 
 /**
- * The changelog tables the settings API reads. The others (contacts, associations, pending creates,
- * cancelled jobs) serve the engine only, which keeps them in memory and in the changelog; writing
- * them too would double the database's work for nothing the API shows.
+ * The changelog tables the settings API reads, and what of each row it reads
+ * (apps/settings-api/src/status/sync-state.ts). The others (contacts, associations, pending
+ * creates, cancelled jobs) serve the engine only, which keeps them in memory and in the changelog;
+ * so do the record values and the links' write ledgers: the read model holds no CRM field values
+ * but a company's account id. Small documents are what FerretDB writes fastest.
  */
-export const READ_MODEL_TABLES: ReadonlySet<string> = new Set([
-  'links',
-  'accounts',
-  'companies',
-  'sync_errors',
+const READ_MODEL_ROWS: ReadonlyMap<string, (row: Document) => Document> = new Map([
+  [
+    'links',
+    (l: Document) => ({
+      accountId: l['accountId'] as unknown,
+      companyId: l['companyId'] as unknown,
+      linkedAt: l['linkedAt'] as unknown,
+      via: l['via'] as unknown,
+      deletedOn: l['deletedOn'] as unknown,
+    }),
+  ],
+  [
+    'accounts',
+    (a: Document) => ({
+      accountId: a['accountId'] as unknown,
+      fieldChangedAt: a['fieldChangedAt'] as unknown,
+      createdDate: a['createdDate'] as unknown,
+      deleted: a['deleted'] as unknown,
+    }),
+  ],
+  [
+    'companies',
+    (c: Document) => ({
+      companyId: c['companyId'] as unknown,
+      properties: {
+        salesforceaccountid:
+          (c['properties'] as Record<string, unknown> | undefined)?.['salesforceaccountid'] ?? null,
+      },
+      propertyChangedAt: c['propertyChangedAt'] as unknown,
+      autoCreated: c['autoCreated'] as unknown,
+      deleted: c['deleted'] as unknown,
+    }),
+  ],
+  ['sync_errors', (e: Document) => e],
 ]);
+
+/** The changelog tables copied into the read model. */
+export const READ_MODEL_TABLES: ReadonlySet<string> = new Set(READ_MODEL_ROWS.keys());
 
 /**
  * Update operations per command. FerretDB 1.24 (SQLite) keeps each operation's read cursor, and
@@ -81,7 +115,10 @@ export class ReadModelSink {
     const consumer = kafka.consumer({
       groupId,
       readUncommitted: false,
-      maxWaitTimeInMs: 100,
+      // Under load, wait for bigger batches: a row written several times in a moment (an
+      // account's snapshot, link and echo) is then written to the database once.
+      minBytes: 1_048_576,
+      maxWaitTimeInMs: 500,
       maxBytesPerPartition: 2 * 1_048_576,
     });
     this.consumer = consumer;
@@ -119,7 +156,8 @@ export class ReadModelSink {
         });
         continue;
       }
-      if (!r || !READ_MODEL_TABLES.has(r.table)) continue;
+      const project = r && READ_MODEL_ROWS.get(r.table);
+      if (!r || !project) continue;
       const _id = readModelId(r.id);
       const connectionId = r.id.slice(0, r.id.indexOf(SEP));
       const byId = ops.get(r.table) ?? new Map<string, AnyBulkWriteOperation>();
@@ -131,7 +169,7 @@ export class ReadModelSink {
           : {
               replaceOne: {
                 filter: { _id },
-                replacement: { connectionId, ...(r.row as Document) },
+                replacement: { connectionId, ...project(r.row) },
                 upsert: true,
               },
             },
