@@ -26,6 +26,7 @@ import type { Clock, ConnectionSource } from './deciding/ports.js';
 import { JobProgressWriter } from './jobs/job-progress-writer.js';
 import { itemDone, planJobs } from './jobs/job-runner.js';
 import { Router } from './routing/router.js';
+import { SyncCountsWriter } from './store/counts-writer.js';
 import { ReadModelSink } from './store/read-model.js';
 import { applyRecords, StateBatch } from './store/state/state-batch.js';
 import { encodeRecord, StateReplica } from './store/state/state-changelog.js';
@@ -75,6 +76,7 @@ export class SyncRulesEngine {
   private readonly staged = new Map<string, StateRecord[]>();
   private readonly connections: ConnectionSource;
   private readonly jobProgress: JobProgressWriter | undefined;
+  private readonly counts: SyncCountsWriter | undefined;
   private jobs: TransactionalPipeline | undefined;
   private route: TransactionalPipeline | undefined;
   private decide: TransactionalPipeline | undefined;
@@ -105,6 +107,15 @@ export class SyncRulesEngine {
           decisionsTopic: this.topics.syncDecisions,
           groupId: `${options.groupPrefix}-read-model`,
           logger: options.logger,
+        })
+      : undefined;
+    this.counts = options.readModel
+      ? new SyncCountsWriter({
+          db: options.readModel,
+          state: this.state,
+          logger: options.logger,
+          now: () => options.clock.now(),
+          intervalMs: 1_000,
         })
       : undefined;
     this.jobProgress = options.readModel
@@ -248,6 +259,7 @@ export class SyncRulesEngine {
       await this.readModel.ensureIndexes();
       await this.readModel.start();
     }
+    this.counts?.start();
     await this.jobProgress?.start();
   }
 
@@ -261,6 +273,7 @@ export class SyncRulesEngine {
     await this.control?.disconnect();
     await this.replica.stop();
     await this.readModel?.stop();
+    await this.counts?.stop();
     await this.jobProgress?.stop();
   }
 

@@ -19,6 +19,8 @@ import {
   sfId,
   succeeded,
 } from './fixtures.js';
+import { syncCounts } from '../src/store/state/sync-state.js';
+import { SYNC_COUNTS_COLLECTION, type SyncCountsDoc } from '../src/store/counts-writer.js';
 import { Harness, OWN } from './harness.js';
 
 let h: Harness;
@@ -533,6 +535,35 @@ describe('R9 on a linked pair, echoes and edit storms', () => {
     expect(Object.keys((await h.store.linkByAccount(c, accountId))?.ledger.hubspot ?? {})).toEqual([
       'description',
     ]);
+  });
+});
+
+describe('status counts', () => {
+  it('counts the connection’s live accounts as they come and go, and writes the counts for the settings API', async () => {
+    const engine = h.engines[0];
+    if (!engine) throw new Error('no engine');
+    const before = syncCounts(engine.state, c);
+    const [kept, removed] = [sfId('001'), sfId('001')];
+    await h.send(accountChanged(c, { recordId: kept }), accountChanged(c, { recordId: removed }));
+    await h.decision(removed, 'account_sync');
+    await h.decision(kept, 'account_sync');
+    await h.send(
+      accountChanged(c, { recordId: removed, changeType: 'deleted', changedAt: AFTER(30) }),
+    );
+    await waitFor(() => syncCounts(engine.state, c).accounts === before.accounts + 1, {
+      description: 'one more live account in the engine',
+    });
+    const written = await waitFor(
+      async () => {
+        const doc = await h.db.db
+          .collection<SyncCountsDoc>(SYNC_COUNTS_COLLECTION)
+          .findOne({ _id: c });
+        return doc?.accounts === before.accounts + 1 ? doc : undefined;
+      },
+      { description: 'the counts in the read model' },
+    );
+    expect(written).toMatchObject({ connectionId: c, ...syncCounts(engine.state, c) });
+    expect(Date.parse(written.countedAt)).not.toBeNaN();
   });
 });
 

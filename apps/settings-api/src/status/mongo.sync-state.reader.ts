@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import {
   AccountDoc,
   CompanyDoc,
+  CountsDoc,
   DecisionDoc,
   ErrorDoc,
   LinkDoc,
@@ -17,7 +18,8 @@ type Raw = Document & { _id: string };
 /**
  * Reads sync-rules' read model (apps/sync-rules/src/store/read-model.ts): `links`, `decisions`,
  * `sync_errors`, `accounts`, `companies`, whose documents are keyed `<connectionId>:<record id>`
- * (errors `<connectionId>:<system>:<recordId>:<code>`). Lookups by record go by `_id` where the
+ * (errors `<connectionId>:<system>:<recordId>:<code>`), and `sync_counts` (`_id` = connection id:
+ * the engine's record counts, so a status counts no collection). Lookups by record go by `_id` where the
  * keys allow (the only fast lookup on FerretDB); history and error lists filter by `connectionId`
  * and `recordId`, which sync-rules indexes on real MongoDB. The read model is written
  * asynchronously from sync-rules' changelog, so it can lag the engine by a moment.
@@ -28,6 +30,7 @@ export class MongoSyncStateReader implements SyncStateReader {
   private readonly errorDocs: Collection<Raw>;
   private readonly accounts: Collection<Raw>;
   private readonly companies: Collection<Raw>;
+  private readonly countDocs: Collection<Raw>;
 
   constructor(
     db: Db,
@@ -38,6 +41,7 @@ export class MongoSyncStateReader implements SyncStateReader {
     this.errorDocs = db.collection('sync_errors');
     this.accounts = db.collection('accounts');
     this.companies = db.collection('companies');
+    this.countDocs = db.collection('sync_counts');
   }
 
   async linkByAccount(c: string, accountId: string): Promise<LinkDoc | undefined> {
@@ -103,34 +107,29 @@ export class MongoSyncStateReader implements SyncStateReader {
   }
 
   async counts(c: string): Promise<ConnectionCounts> {
-    const [links, linksWithDeletedSide, accounts, companies, failing, byCategory] =
-      await Promise.all([
-        this.links.countDocuments({ connectionId: c }),
-        this.links.countDocuments({
-          connectionId: c,
-          deletedOn: { $in: ['salesforce', 'hubspot'] },
-        }),
-        this.accounts.countDocuments({ connectionId: c, deleted: false }),
-        this.companies.countDocuments({ connectionId: c, deleted: false }),
-        this.errorDocs
-          .aggregate<{ n: number }>([
-            { $match: { connectionId: c } },
-            { $group: { _id: { system: '$system', recordId: '$recordId' } } },
-            { $count: 'n' },
-          ])
-          .toArray(),
-        this.errorDocs
-          .aggregate<{ _id: unknown; n: number }>([
-            { $match: { connectionId: c } },
-            { $group: { _id: '$category', n: { $sum: 1 } } },
-          ])
-          .toArray(),
-      ]);
+    const [counted, failing, byCategory] = await Promise.all([
+      this.countDocs.findOne({ _id: c }),
+      this.errorDocs
+        .aggregate<{ n: number }>([
+          { $match: { connectionId: c } },
+          { $group: { _id: { system: '$system', recordId: '$recordId' } } },
+          { $count: 'n' },
+        ])
+        .toArray(),
+      this.errorDocs
+        .aggregate<{ _id: unknown; n: number }>([
+          { $match: { connectionId: c } },
+          { $group: { _id: '$category', n: { $sum: 1 } } },
+        ])
+        .toArray(),
+    ]);
+    const counts = this.one(CountsDoc, counted);
     return {
-      links,
-      linksWithDeletedSide,
-      accounts,
-      companies,
+      links: counts?.links ?? 0,
+      linksWithDeletedSide: counts?.linksWithDeletedSide ?? 0,
+      accounts: counts?.accounts ?? 0,
+      companies: counts?.companies ?? 0,
+      countedAt: counts?.countedAt ?? null,
       failingRecords: failing[0]?.n ?? 0,
       errorsByCategory: Object.fromEntries(
         byCategory.flatMap((g) => (typeof g._id === 'string' ? [[g._id, g.n] as const] : [])),

@@ -107,6 +107,16 @@ beforeAll(async () => {
       recordId: d.subject.recordId,
     })),
   );
+  // The counts sync-rules keeps (a status counts no collection).
+  await col('sync_counts').insertOne({
+    _id: c,
+    connectionId: c,
+    links: 1,
+    linksWithDeletedSide: 0,
+    accounts: 2,
+    companies: 2,
+    countedAt: '2026-03-01T12:00:00.000Z',
+  });
   await col('sync_errors').insertMany([
     {
       _id: `${c}:salesforce:${FAILING_ACCOUNT}:FIELD_CUSTOM_VALIDATION_EXCEPTION`,
@@ -228,6 +238,7 @@ describe('connection status and sync errors', () => {
         failingRecords: 2,
         known: { accounts: 2, companies: 2 },
         excluded: { accounts: 1, companies: 1 },
+        countedAt: '2026-03-01T12:00:00.000Z',
       },
       errorsByCategory: { validation: 1, property_value: 1 },
       lag: { available: false },

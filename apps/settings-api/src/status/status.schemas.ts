@@ -149,6 +149,10 @@ export const ConnectionStatusView = z.object({
         'Records the engine knows that are not linked: skipped by the rules (sync off, created before sync was on, R6 criteria), awaiting a decision, or failing.',
     }),
     known: z.object({ accounts: z.number().int(), companies: z.number().int() }),
+    countedAt: z.string().nullable().meta({
+      description:
+        'When sync-rules counted links and records (it keeps the counts as it works and writes them every second when they change); null until it has. Failing records are counted at the request.',
+    }),
   }),
   errorsByCategory: z.record(z.string(), z.number().int()),
   lag: z.object({

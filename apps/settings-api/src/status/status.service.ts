@@ -74,6 +74,7 @@ export class StatusService {
           companies: Math.max(0, counts.companies - counts.links),
         },
         known: { accounts: counts.accounts, companies: counts.companies },
+        countedAt: counts.countedAt,
       },
       errorsByCategory: counts.errorsByCategory,
       lag,

@@ -40,6 +40,15 @@ export const CompanyDoc = z.object({
 });
 export type CompanyDoc = z.infer<typeof CompanyDoc>;
 
+/** sync-rules' record counts of a connection (apps/sync-rules/src/store/counts-writer.ts). */
+export const CountsDoc = z.object({
+  links: z.number().int(),
+  linksWithDeletedSide: z.number().int(),
+  accounts: z.number().int(),
+  companies: z.number().int(),
+  countedAt: z.string(),
+});
+
 export interface ErrorFilter {
   readonly category?: string | undefined;
   readonly system?: string | undefined;
@@ -52,6 +61,8 @@ export interface ConnectionCounts {
   readonly linksWithDeletedSide: number;
   readonly accounts: number;
   readonly companies: number;
+  /** When sync-rules counted the four above; null until it has. */
+  readonly countedAt: string | null;
   readonly failingRecords: number;
   readonly errorsByCategory: Readonly<Record<string, number>>;
 }

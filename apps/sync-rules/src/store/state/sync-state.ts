@@ -30,15 +30,23 @@ export interface Association {
  */
 export class SyncState {
   readonly connections = new Table<ConnectionConfig>('connections');
-  readonly links = new Table<Link>('links', { company: (l) => [l.companyId] });
-  readonly accounts = new Table<AccountState>('accounts');
-  readonly companies = new Table<CompanyState>('companies', {
-    accountIdProperty: (co) => {
-      const v = co.deleted ? null : co.properties['salesforceaccountid'];
-      return v ? [v] : [];
+  readonly links = new Table<Link>(
+    'links',
+    { company: (l) => [l.companyId] },
+    { all: () => true, deletedSide: (l) => l.deletedOn !== null },
+  );
+  readonly accounts = new Table<AccountState>('accounts', {}, { live: (a) => !a.deleted });
+  readonly companies = new Table<CompanyState>(
+    'companies',
+    {
+      accountIdProperty: (co) => {
+        const v = co.deleted ? null : co.properties['salesforceaccountid'];
+        return v ? [v] : [];
+      },
+      host: (co) => (co.deleted ? [] : companyHosts(co.properties)),
     },
-    host: (co) => (co.deleted ? [] : companyHosts(co.properties)),
-  });
+    { live: (co) => !co.deleted },
+  );
   readonly associations = new Table<Association>('associations', {
     company: (a) => [a.companyId],
     contact: (a) => [a.contactId],
@@ -73,6 +81,23 @@ export class SyncState {
       ] as Table<unknown>[]
     ).map((t) => [t.name, t]),
   );
+}
+
+/** A connection's record counts, kept as rows change (what the settings API's status shows). */
+export interface SyncCounts {
+  readonly links: number;
+  readonly linksWithDeletedSide: number;
+  readonly accounts: number;
+  readonly companies: number;
+}
+
+export function syncCounts(state: SyncState, connectionId: string): SyncCounts {
+  return {
+    links: state.links.count('all', connectionId),
+    linksWithDeletedSide: state.links.count('deletedSide', connectionId),
+    accounts: state.accounts.count('live', connectionId),
+    companies: state.companies.count('live', connectionId),
+  };
 }
 
 /** A row id: the connection id, then the parts that make the row unique within it. */

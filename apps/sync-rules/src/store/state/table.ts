@@ -8,6 +8,8 @@
  * of order across partitions without moving state backwards.
  */
 export type Indexers<T> = Readonly<Record<string, (row: T) => readonly string[]>>;
+/** Named predicates whose matching rows are counted per connection (see `count`). */
+export type Counters<T> = Readonly<Record<string, (row: T) => boolean>>;
 
 /** Separates the parts of row ids and index values (never part of an id or a connection id). */
 export const SEP = '\u001f';
@@ -23,16 +25,37 @@ interface Row {
 export class Table<T> {
   private readonly rows = new Map<string, Row>();
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
+  /** `<counter><SEP><connectionId>` → rows of the connection that match the counter now. */
+  private readonly counts = new Map<string, number>();
 
   constructor(
     readonly name: string,
     readonly indexers: Indexers<T> = {},
+    readonly counters: Counters<T> = {},
   ) {
     for (const index of Object.keys(indexers)) this.indexes.set(index, new Map());
   }
 
+  /** How many of the connection's rows match `counter` (kept as rows change: no scan). */
+  count(counter: string, connectionId: string): number {
+    return this.counts.get(counter + SEP + connectionId) ?? 0;
+  }
+
+  private countRow(id: string, row: T, delta: 1 | -1): void {
+    for (const [counter, matches] of Object.entries(this.counters)) {
+      if (!matches(row)) continue;
+      const key = counter + SEP + connectionOf(id);
+      this.counts.set(key, (this.counts.get(key) ?? 0) + delta);
+    }
+  }
+
   get size(): number {
     return this.rows.size;
+  }
+
+  /** Every row id (for the connections table: the connection ids). */
+  ids(): IterableIterator<string> {
+    return this.rows.keys();
   }
 
   get(id: string): T | undefined {
@@ -65,12 +88,17 @@ export class Table<T> {
   apply(id: string, seq: number, row: T | undefined): boolean {
     const held = this.rows.get(id);
     if (held !== undefined && held.seq >= seq) return false;
-    if (held !== undefined) this.unindex(id, JSON.parse(held.json) as T);
+    if (held !== undefined) {
+      const old = JSON.parse(held.json) as T;
+      this.unindex(id, old);
+      this.countRow(id, old, -1);
+    }
     if (row === undefined) {
       this.rows.delete(id);
       return true;
     }
     this.rows.set(id, { seq, json: JSON.stringify(row) });
+    this.countRow(id, row, 1);
     const c = connectionOf(id);
     for (const [index, values] of this.indexes) {
       for (const v of this.indexers[index]?.(row) ?? []) {
