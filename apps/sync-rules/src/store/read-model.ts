@@ -23,37 +23,22 @@ const readModelId = (rowId: string) => rowId.split(SEP).join(':');
  * so do the record values and the links' write ledgers: the read model holds no CRM field values
  * but a company's account id. Small documents are what FerretDB writes fastest.
  */
+const pick =
+  (...fields: readonly string[]) =>
+  (row: Document): Document =>
+    Object.fromEntries(fields.map((f) => [f, row[f] as unknown]));
+
 const READ_MODEL_ROWS: ReadonlyMap<string, (row: Document) => Document> = new Map([
-  [
-    'links',
-    (l: Document) => ({
-      accountId: l['accountId'] as unknown,
-      companyId: l['companyId'] as unknown,
-      linkedAt: l['linkedAt'] as unknown,
-      via: l['via'] as unknown,
-      deletedOn: l['deletedOn'] as unknown,
-    }),
-  ],
-  [
-    'accounts',
-    (a: Document) => ({
-      accountId: a['accountId'] as unknown,
-      fieldChangedAt: a['fieldChangedAt'] as unknown,
-      createdDate: a['createdDate'] as unknown,
-      deleted: a['deleted'] as unknown,
-    }),
-  ],
+  ['links', pick('accountId', 'companyId', 'linkedAt', 'via', 'deletedOn')],
+  ['accounts', pick('accountId', 'fieldChangedAt', 'createdDate', 'deleted')],
   [
     'companies',
     (c: Document) => ({
-      companyId: c['companyId'] as unknown,
+      ...pick('companyId', 'propertyChangedAt', 'autoCreated', 'deleted')(c),
       properties: {
         salesforceaccountid:
           (c['properties'] as Record<string, unknown> | undefined)?.['salesforceaccountid'] ?? null,
       },
-      propertyChangedAt: c['propertyChangedAt'] as unknown,
-      autoCreated: c['autoCreated'] as unknown,
-      deleted: c['deleted'] as unknown,
     }),
   ],
   ['sync_errors', (e: Document) => e],
