@@ -17,6 +17,7 @@ import {
 } from '@crm-sync/domain';
 import { createKafka, ensureTopics, type Consumer, type Producer } from '@crm-sync/kafka';
 import { createLogger } from '@crm-sync/runtime';
+import { waitFor } from '@crm-sync/testing';
 import { percentiles, peakRssMb, report } from './lib/measure.js';
 import { startService, type ServiceProcess } from './lib/service-process.js';
 
@@ -211,7 +212,11 @@ async function budget(producer: Producer): Promise<void> {
     const upserts = /operation="companies\.batch\.upsert",status="200"/;
     // Skip the start-up (first fetches, the empty window): measure from when a whole window's
     // worth of requests was answered, so the rolling window is full and the rate steady.
-    while ((await metric(limited.process.url, upserts)) < LIMIT) await sleep(100);
+    await waitFor(async () => (await metric(limited.process.url, upserts)) >= LIMIT, {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      description: "a whole window's worth of answered upserts",
+    });
     const samples: { at: number; n: number }[] = [];
     const end = performance.now() + LIMITED_SECONDS * 1000;
     while (performance.now() < end) {

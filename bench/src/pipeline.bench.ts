@@ -8,7 +8,7 @@
 //   BENCH_CHANGES=100 (latency samples)
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSystem } from '@crm-sync/testing';
+import { startSystem, waitFor } from '@crm-sync/testing';
 import { peakRssMb, percentiles, report } from './lib/measure.js';
 
 const N = Number(process.env['BENCH_ACCOUNTS'] ?? 20_000);
@@ -16,8 +16,6 @@ const LIMIT = process.env['BENCH_HUBSPOT_LIMIT'];
 const CHANGES = Number(process.env['BENCH_CHANGES'] ?? 100);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const C = 'bench';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function json<T>(url: string, init: RequestInit = {}): Promise<T> {
   const res = await fetch(url, init);
@@ -73,18 +71,20 @@ async function main() {
       body: '{}',
     });
     let importedAt = 0;
-    for (;;) {
-      const { companies } = await json<{ companies: number }>(`${hs}/__control/health`);
-      if (importedAt === 0) {
-        const j = await json<{ state: string }>(`${api}/connections/${C}/jobs/${job.jobId}`, {
-          headers: auth,
-        });
-        if (j.state === 'completed') importedAt = performance.now();
-      }
-      if (companies >= N) break;
-      await trace(`${String(companies)} companies`);
-      await sleep(200);
-    }
+    await waitFor(
+      async () => {
+        const { companies } = await json<{ companies: number }>(`${hs}/__control/health`);
+        if (importedAt === 0) {
+          const j = await json<{ state: string }>(`${api}/connections/${C}/jobs/${job.jobId}`, {
+            headers: auth,
+          });
+          if (j.state === 'completed') importedAt = performance.now();
+        }
+        await trace(`${String(companies)} companies`);
+        return companies >= N;
+      },
+      { timeoutMs: 3_600_000, intervalMs: 200, description: `${String(N)} companies in HubSpot` },
+    );
     const linkedAt = performance.now();
     const seconds = (linkedAt - started) / 1000;
 
@@ -99,16 +99,18 @@ async function main() {
       };
       errorsByCategory: Record<string, number>;
     };
-    let status: Status | undefined;
-    for (;;) {
-      status = await json<Status>(`${api}/connections/${C}/status`, { headers: auth });
-      if (status.counts.linked >= N && status.counts.known.companies >= N) break;
-      await trace(`${JSON.stringify(status.counts)} ${JSON.stringify(status.errorsByCategory)}`);
-      if (performance.now() - linkedAt > 600_000) {
-        throw new Error(`not settled 10 min after the import: ${JSON.stringify(status.counts)}`);
-      }
-      await sleep(250);
-    }
+    const status = await waitFor(
+      async () => {
+        const now = await json<Status>(`${api}/connections/${C}/status`, { headers: auth });
+        await trace(`${JSON.stringify(now.counts)} ${JSON.stringify(now.errorsByCategory)}`);
+        return now.counts.linked >= N && now.counts.known.companies >= N && now;
+      },
+      {
+        timeoutMs: 600_000,
+        intervalMs: 250,
+        description: 'every pair linked and every company known in the status',
+      },
+    );
     const settledAt = performance.now();
 
     // Streaming latency: one account change at a time, until its company shows the new name.
@@ -157,15 +159,16 @@ async function main() {
         headers: sfAuth,
         body: JSON.stringify({ Name: name }),
       });
-      for (;;) {
-        const c = await json<{ properties: Record<string, string> }>(
-          `${hs}/crm/v3/objects/companies/${companyId}?properties=name`,
-          { headers: hsAuth },
-        );
-        if (c.properties['name'] === name) break;
-        if (performance.now() - t0 > 30_000) throw new Error(`no update for ${Id} in 30 s`);
-        await sleep(5);
-      }
+      await waitFor(
+        async () =>
+          (
+            await json<{ properties: Record<string, string> }>(
+              `${hs}/crm/v3/objects/companies/${companyId}?properties=name`,
+              { headers: hsAuth },
+            )
+          ).properties['name'] === name,
+        { timeoutMs: 30_000, intervalMs: 5, description: `the new name of ${Id} in HubSpot` },
+      );
       latencies.push(performance.now() - t0);
     }
     const p = percentiles(latencies);

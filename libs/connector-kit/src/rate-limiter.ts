@@ -341,10 +341,9 @@ export class RateLimiter {
       this.wake = new AbortController();
       try {
         // Infinity: only an answer of a call in flight frees a permit, and it kicks the pump.
-        await this.clock.sleep(
-          at === Number.POSITIVE_INFINITY ? 2 ** 31 - 1 : at - now,
-          this.wake.signal,
-        );
+        await (at === Number.POSITIVE_INFINITY
+          ? untilAborted(this.wake.signal)
+          : this.clock.sleep(at - now, this.wake.signal));
       } catch {
         // woken early: a waiter, a pause or the share changed; look again
       }
@@ -364,4 +363,20 @@ export class RateLimiter {
 function checkShare(value: number, what: string): number {
   if (!(value > 0 && value <= 1)) throw new RangeError(`${what} must be in (0, 1], got ${value}`);
   return value;
+}
+
+/** Settles (rejects with the reason) only when `signal` aborts: a wait with no timer. */
+function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason as Error);
+    else {
+      signal.addEventListener(
+        'abort',
+        () => {
+          reject(signal.reason as Error);
+        },
+        { once: true },
+      );
+    }
+  });
 }

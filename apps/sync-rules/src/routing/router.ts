@@ -10,7 +10,7 @@ import {
 import type { InboundMessage } from '@crm-sync/kafka';
 import type { SyncStore } from '../store/sync-store.port.js';
 import type { SyncRulesTopics } from '../topics.js';
-import { accountChangeItem, subjectKey, type Subject, type WorkItem } from '../work/work-item.js';
+import { accountChangeItem, workItem, type Subject, type WorkItem } from '../work/work-item.js';
 
 export type RouteOutcome =
   | { readonly kind: 'work'; readonly items: readonly WorkItem[] }
@@ -54,7 +54,7 @@ export class Router {
         return [accountChangeItem(event, p.recordId)];
       case 'hubspot_company':
         return [
-          item(
+          workItem(
             event.id,
             c,
             await this.companySubject(c, p.recordId, p.properties['salesforceaccountid']),
@@ -66,7 +66,10 @@ export class Router {
         // recorded here, a contact change routed after it always finds its companies.
         await this.store.setAssociation(c, p.companyId, p.contactId, p.changeType === 'added');
         return [
-          item(event.id, c, await this.companySubject(c, p.companyId), { kind: 'change', event }),
+          workItem(event.id, c, await this.companySubject(c, p.companyId), {
+            kind: 'change',
+            event,
+          }),
         ];
       case 'hubspot_contact':
         return this.onHubSpotContact(event.id, c, p);
@@ -127,7 +130,7 @@ export class Router {
     const items: WorkItem[] = [];
     for (const { companyId, contactId } of pairs) {
       items.push(
-        item(eventId, c, await this.companySubject(c, companyId), {
+        workItem(eventId, c, await this.companySubject(c, companyId), {
           kind: 'contact',
           companyId,
           contactId,
@@ -154,7 +157,7 @@ export class Router {
     else if (ref.system === 'hubspot' && ref.object === 'company')
       target = await this.companySubject(c, ref.recordId);
     if (!target) return { kind: 'work', items: [] }; // contact re-parenting: nothing to update on a subject
-    return { kind: 'work', items: [item(result.id, c, target, { kind: 'result', result })] };
+    return { kind: 'work', items: [workItem(result.id, c, target, { kind: 'result', result })] };
   }
 
   /** The linked account owns a company; so does the account a company names in `salesforceaccountid`. */
@@ -170,19 +173,4 @@ export class Router {
     }
     return { kind: 'company', companyId };
   }
-}
-
-function item(
-  sourceId: string,
-  connectionId: string,
-  subject: Subject,
-  cause: WorkItem['cause'],
-): WorkItem {
-  return {
-    id: `${sourceId}>${subjectKey(connectionId, subject)}`,
-    connectionId,
-    subject,
-    cause,
-    hops: 0,
-  };
 }

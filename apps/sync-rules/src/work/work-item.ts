@@ -38,16 +38,30 @@ export function isAccountChangeKey(key: string | null): boolean {
   return key !== null && parseRecordKey(key)?.ref.object === 'Account';
 }
 
-/** The work item of an account change (`accountId` its record): the account's own subject. */
-export function accountChangeItem(event: ChangeEvent, accountId: string): WorkItem {
-  const subject: Subject = { kind: 'account', accountId };
+/** A new work item for `subject`; its id derives from its source's, so a retry makes the same. */
+export function workItem(
+  sourceId: string,
+  connectionId: string,
+  subject: Subject,
+  cause: WorkItem['cause'],
+): WorkItem {
   return {
-    id: `${event.id}>${subjectKey(event.connectionId, subject)}`,
-    connectionId: event.connectionId,
+    id: `${sourceId}>${subjectKey(connectionId, subject)}`,
+    connectionId,
     subject,
-    cause: { kind: 'change', event },
+    cause,
     hops: 0,
   };
+}
+
+/** The work item of an account change (`accountId` its record): the account's own subject. */
+export function accountChangeItem(event: ChangeEvent, accountId: string): WorkItem {
+  return workItem(
+    event.id,
+    event.connectionId,
+    { kind: 'account', accountId },
+    { kind: 'change', event },
+  );
 }
 
 const SubjectSchema = z.discriminatedUnion('kind', [

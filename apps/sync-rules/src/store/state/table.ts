@@ -27,6 +27,8 @@ export class Table<T> {
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
   /** `<counter><SEP><connectionId>` → rows of the connection that match the counter now. */
   private readonly counts = new Map<string, number>();
+  /** The counters as a list, made once: `apply` runs for every state row. */
+  private readonly counterList: readonly (readonly [string, (row: T) => boolean])[];
 
   constructor(
     readonly name: string,
@@ -34,6 +36,7 @@ export class Table<T> {
     readonly counters: Counters<T> = {},
   ) {
     for (const index of Object.keys(indexers)) this.indexes.set(index, new Map());
+    this.counterList = Object.entries(counters);
   }
 
   /** How many of the connection's rows match `counter` (kept as rows change: no scan). */
@@ -42,7 +45,7 @@ export class Table<T> {
   }
 
   private countRow(id: string, row: T, delta: 1 | -1): void {
-    for (const [counter, matches] of Object.entries(this.counters)) {
+    for (const [counter, matches] of this.counterList) {
       if (!matches(row)) continue;
       const key = counter + SEP + connectionOf(id);
       this.counts.set(key, (this.counts.get(key) ?? 0) + delta);
