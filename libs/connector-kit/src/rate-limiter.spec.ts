@@ -70,6 +70,76 @@ describe('RateLimiter', () => {
     },
   );
 
+  it('paces: a burst of at most burstShare of the limit, then evenly, and still 95 % of the limit', async () => {
+    const clock = new ManualClock(1_000_000);
+    const l = limiter(clock, { pace: { burstShare: 0.1 } });
+    const granted = request(l, clock, 2_000);
+    for (let t = 0; t < 60_000; t += 7) await clock.advance(7);
+
+    expect(maxInAnyWindow(granted, TEN_S)).toBeLessThanOrEqual(190);
+    // 19 at once, then one every 10 s / 190 (~53 ms): never more than 19 + 19 in a second.
+    expect(granted.filter((t) => t === 1_000_000)).toHaveLength(19);
+    expect(maxInAnyWindow(granted, 1_000)).toBeLessThanOrEqual(38);
+    expect(granted.length).toBeGreaterThanOrEqual(0.95 * 1_140);
+  });
+
+  describe('with arrivalSlackMs (our window = the CRM window + the slack)', () => {
+    const SLACK = 250;
+    const LATENCIES = [0, 60, 249, 251, 900, 2_000, 9_000, 25_000];
+    /**
+     * Calls one after another on `lanes` lanes; each arrives at its answer, `latency(i, at)` after
+     * its grant at `at` (ms since the start).
+     */
+    async function drive(latency: (i: number, at: number) => number, lanes: number, runMs: number) {
+      const clock = new ManualClock(1_000_000);
+      const l = limiter(clock, {
+        limits: [{ name: 'ten-secondly', limit: 190, windowMs: TEN_S + SLACK }],
+        arrivalSlackMs: SLACK,
+      });
+      const arrivals: number[] = [];
+      let i = 0;
+      const lane = async (): Promise<void> => {
+        while (clock.now() < 1_000_000 + runMs) {
+          const done = await l.call();
+          await clock.sleep(latency(i++, clock.now() - 1_000_000));
+          arrivals.push(clock.now());
+          done();
+        }
+      };
+      for (let k = 0; k < lanes; k++) void lane();
+      for (let t = 0; t < runMs + 60_000; t += 5) await clock.advance(5);
+      arrivals.sort((a, b) => a - b);
+      return arrivals.filter((t) => t < 1_000_000 + runMs);
+    }
+
+    it('counts a call answered within the slack from its grant: at least 95 % of the CRM limit is used', async () => {
+      const arrivals = await drive(() => 60, 8, 60_000);
+      expect(maxInAnyWindow(arrivals, TEN_S)).toBeLessThanOrEqual(190);
+      expect(arrivals.length).toBeGreaterThanOrEqual(0.95 * 1_140);
+    });
+
+    it.each([
+      ['a mix of latencies', (i: number) => LATENCIES[(i * 7) % LATENCIES.length] ?? 0],
+      // The first window's calls arrive just before the next window's, which arrive at once.
+      [
+        'the first window late, the next at once',
+        (_i: number, at: number) => (at < 1_000 ? 9_900 : 60),
+      ],
+      ['just past the slack', () => SLACK + 1],
+    ])(
+      'never exceeds the CRM limit when calls arrive as late as their answer: %s',
+      async (_name, latency) => {
+        const arrivals = await drive(latency, 400, 120_000);
+        expect(arrivals.length).toBeGreaterThan(500);
+        expect(maxInAnyWindow(arrivals, TEN_S)).toBeLessThanOrEqual(190);
+      },
+    );
+
+    it('refuses a slack that is not shorter than the window', () => {
+      expect(() => limiter(new ManualClock(0), { arrivalSlackMs: TEN_S })).toThrow(RangeError);
+    });
+  });
+
   it('serves waiting live work before waiting backfill', async () => {
     const clock = new ManualClock(0);
     const l = new RateLimiter({ limits: [{ name: 'w', limit: 2, windowMs: 1_000 }], clock });

@@ -20,6 +20,19 @@ export interface RateLimiterOptions {
   readonly backfillShare?: number;
   /** This instance's share of the connection's limits (see `setShare`). Default 1. */
   readonly share?: number;
+  /**
+   * How much longer our windows are than the CRM's (ms). A call answered within this time of its
+   * grant reached the CRM within it too, so it counts from its grant (see `RateLimiter.call`).
+   * Default 0: every call counts from its answer.
+   */
+  readonly arrivalSlackMs?: number;
+  /**
+   * Spread the permits over each window instead of granting a whole window at once: at most
+   * `burstShare` of the limit at once, then one every `windowMs / limit`. A CRM answers a steady
+   * stream faster than a burst, and live work never finds the window spent by a burst of
+   * backfill. Default: no pacing (the window's limit is the only bound).
+   */
+  readonly pace?: { readonly burstShare: number };
   readonly clock?: Clock;
 }
 
@@ -69,11 +82,25 @@ class RollingWindow {
   private liveUntil = Number.NEGATIVE_INFINITY;
 
   constructor(readonly spec: WindowLimit) {
-    this.bucketMs = Math.max(1, Math.floor(spec.windowMs / 200));
+    this.bucketMs = Math.max(1, Math.floor(spec.windowMs / 1_000));
   }
 
   /** Calls let go and not answered yet: they count whatever their age (see `RateLimiter.call`). */
   inFlight = 0;
+
+  /** Pacing: when the next permit is due if none had been taken ahead of time (GCRA). */
+  private dueAt = Number.NEGATIVE_INFINITY;
+
+  /** Earliest time `cost` permits fit the pace of `limit` per window with `burst` ahead of it. */
+  pacedAt(now: number, cost: number, limit: number, burst: number): number {
+    const interval = this.spec.windowMs / limit;
+    const at = Math.max(now, this.dueAt) + (cost - burst) * interval;
+    return at - now < 1e-6 ? now : at; // sums of fractional intervals: ignore rounding residue
+  }
+
+  pace(now: number, cost: number, limit: number): void {
+    this.dueAt = Math.max(now, this.dueAt) + cost * (this.spec.windowMs / limit);
+  }
 
   used(now: number): number {
     this.expire(now);
@@ -93,12 +120,16 @@ class RollingWindow {
     if (bucket) bucket.permits -= Math.min(permits, bucket.permits);
   }
 
-  book(now: number, permits: number, priority: Priority): void {
-    const end = (Math.floor(now / this.bucketMs) + 1) * this.bucketMs;
-    const last = this.buckets.at(-1);
-    if (last?.end === end) last.permits += permits;
-    else this.buckets.push({ end, permits });
-    if (priority === 'live') this.liveUntil = end + this.spec.windowMs;
+  book(at: number, permits: number, priority: Priority): void {
+    const end = (Math.floor(at / this.bucketMs) + 1) * this.bucketMs;
+    // Buckets stay in time order; a booking in the past (a call counted from its grant) goes
+    // before the later ones.
+    let i = this.buckets.length;
+    while (i > 0 && (this.buckets[i - 1]?.end ?? 0) > end) i--;
+    const bucket = this.buckets[i - 1];
+    if (bucket?.end === end) bucket.permits += permits;
+    else this.buckets.splice(i, 0, { end, permits });
+    if (priority === 'live') this.liveUntil = Math.max(this.liveUntil, end + this.spec.windowMs);
   }
 
   /**
@@ -137,6 +168,8 @@ export class RateLimiter {
   private readonly clock: Clock;
   private readonly backfillShare: number;
   private share: number;
+  private readonly arrivalSlackMs: number;
+  private readonly paceBurstShare: number | undefined;
   private pausedUntil = Number.NEGATIVE_INFINITY;
   private readonly exhausted = new Map<string, number>();
   private readonly waiters: Waiter[] = [];
@@ -154,6 +187,13 @@ export class RateLimiter {
     this.clock = options.clock ?? systemClock;
     this.backfillShare = checkShare(options.backfillShare ?? 0.5, 'backfillShare');
     this.share = checkShare(options.share ?? 1, 'share');
+    this.arrivalSlackMs = options.arrivalSlackMs ?? 0;
+    this.paceBurstShare =
+      options.pace === undefined ? undefined : checkShare(options.pace.burstShare, 'burstShare');
+    const tooShort = options.limits.find((l) => l.windowMs <= this.arrivalSlackMs);
+    if (!(this.arrivalSlackMs >= 0) || tooShort) {
+      throw new RangeError('arrivalSlackMs must be at least 0 and shorter than every window');
+    }
   }
 
   /** Waits until `cost` permits fit every limit, then takes them. */
@@ -212,7 +252,10 @@ export class RateLimiter {
    * call when it arrives, somewhere between our grant and its answer; counted from the grant, a
    * call that arrived late (a loaded machine, a slow network) could share one CRM window with
    * calls granted a full window later. So a call counts while in flight, whatever its age, and
-   * from `done()` on for a window more: the arrivals in any CRM window never exceed the limit.
+   * then for a window from `max(grant, answer - arrivalSlackMs)`: our window is the CRM's plus the
+   * slack, so it covers the CRM's window of any arrival up to the answer, and the arrivals in any
+   * CRM window never exceed the limit. A call answered within the slack (the usual case) costs
+   * no more than one window from its grant, so the limit stays usable in full.
    */
   async call(priority: Priority = 'live', options: AcquireOptions = {}): Promise<() => void> {
     await this.acquire(1, priority, options);
@@ -223,9 +266,10 @@ export class RateLimiter {
     return () => {
       if (finished) return;
       finished = true;
+      const countFrom = Math.max(grantedAt, this.clock.now() - this.arrivalSlackMs);
       for (const w of this.windows) {
         w.inFlight--;
-        w.book(this.clock.now(), 1, 'backfill');
+        w.book(countFrom, 1, 'backfill');
       }
       this.kick();
     };
@@ -300,12 +344,20 @@ export class RateLimiter {
     for (const w of this.windows) {
       const over = w.used(now) + cost - this.limitOf(w, priority);
       if (over > 0) at = Math.max(at, w.freedAt(now, over));
+      if (this.paceBurstShare !== undefined) {
+        const limit = this.limitOf(w, 'live');
+        const burst = Math.max(1, Math.floor(limit * this.paceBurstShare));
+        at = Math.max(at, w.pacedAt(now, cost, limit, burst));
+      }
     }
     return at;
   }
 
   private book(now: number, cost: number, priority: Priority): void {
-    for (const w of this.windows) w.book(now, cost, priority);
+    for (const w of this.windows) {
+      w.book(now, cost, priority);
+      if (this.paceBurstShare !== undefined) w.pace(now, cost, this.limitOf(w, 'live'));
+    }
   }
 
   private next(): Waiter | undefined {
