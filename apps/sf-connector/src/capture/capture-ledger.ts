@@ -107,17 +107,28 @@ export class CaptureLedger {
     if (!this.dirty) return;
     this.dirty = false;
     const tombstones = this.deleted;
+    const changedSlices = new Map(
+      (Object.entries(this.cursors) as [SalesforceObject, ObjectCursor][]).map(([object, c]) => [
+        object,
+        c.seen.takeChangedSlices(),
+      ]),
+    );
     try {
-      await this.store.saveCursors(this.connectionId, this.cursors, {
-        replayId: this.replayId,
-        since: this.since,
-      });
+      await this.store.saveCursors(
+        this.connectionId,
+        this.cursors,
+        { replayId: this.replayId, since: this.since },
+        changedSlices,
+      );
       if (tombstones !== this.storedTombstones) {
         await this.store.saveTombstones(this.connectionId, tombstones);
         this.storedTombstones = tombstones;
       }
     } catch (e) {
       this.dirty = true;
+      for (const [object, slices] of changedSlices) {
+        this.cursors[object]?.seen.restoreChangedSlices(slices);
+      }
       throw e;
     }
   }

@@ -11,7 +11,9 @@ import {
   pollDelay,
   pollFrom,
   pruneTombstones,
+  seenSliceOf,
   storeCursor,
+  storeSlices,
   withTombstones,
   type ObjectCursor,
 } from './capture-state.js';
@@ -200,19 +202,63 @@ describe('poll interval', () => {
 });
 
 describe('stored form', () => {
-  it('round-trips, grouping equal timestamps', () => {
+  it('round-trips a head and its slices, grouping equal timestamps', () => {
     let cursor = afterPollPage(
       initialCursor(T0),
-      [rec('a', T0), rec('b', T0), rec('c', T0 + 1)],
+      [rec('a', T0), rec('b', T0), rec('c', T0 + 1_000)],
       OVERLAP,
     );
-    cursor = afterCdc(cursor, [{ id: 'd', at: T0 + 2 }], OVERLAP);
-    const stored = storeCursor(cursor);
-    expect(stored.seen).toEqual([
-      { at: T0, poll: ['a', 'b'], cdc: [] },
-      { at: T0 + 1, poll: ['c'], cdc: [] },
-      { at: T0 + 2, poll: [], cdc: ['d'] },
+    cursor = afterCdc(cursor, [{ id: 'd', at: T0 + 1_002 }], OVERLAP);
+    const slices = cursor.seen.takeChangedSlices().sort((x, y) => x - y);
+    expect(slices).toEqual([seenSliceOf(T0), seenSliceOf(T0 + 1_000)]);
+    const stored = storeSlices(cursor, slices);
+    expect(stored.get(seenSliceOf(T0))).toEqual([{ at: T0, poll: ['a', 'b'], cdc: [] }]);
+    expect(stored.get(seenSliceOf(T0 + 1_000))).toEqual([
+      { at: T0 + 1_000, poll: ['c'], cdc: [] },
+      { at: T0 + 1_002, poll: [], cdc: ['d'] },
     ]);
-    expect(loadCursor(stored)).toEqual(cursor);
+    expect(storeCursor(cursor)).toEqual({ hwm: T0 + 1_000, deletedCheckedUntil: null });
+    // Slices in any order; a loaded cursor has nothing left to write.
+    const loaded = loadCursor(storeCursor(cursor), [...stored.values()].reverse());
+    expect(loaded).toEqual(cursor);
+    expect(loaded.seen.takeChangedSlices()).toEqual([]);
+  });
+
+  it('notes only the slices a change touched: the old and the new slice of a moved version, and pruned ones', () => {
+    let cursor = afterPollPage(
+      initialCursor(T0),
+      [rec('a', T0), rec('b', T0 + 5_000), rec('c', T0 + 9_000)],
+      OVERLAP,
+    );
+    cursor.seen.takeChangedSlices();
+    cursor = afterCdc(cursor, [{ id: 'a', at: T0 + 20_000 }], OVERLAP);
+    expect(cursor.seen.takeChangedSlices().sort((x, y) => x - y)).toEqual([
+      seenSliceOf(T0),
+      seenSliceOf(T0 + 20_000),
+    ]);
+    // The window moves past b's slice: it is pruned, and its slice is stored empty (deleted).
+    cursor = afterPollPage(cursor, [rec('e', T0 + 5_500 + OVERLAP)], OVERLAP);
+    const changed = cursor.seen.takeChangedSlices().sort((x, y) => x - y);
+    expect(changed).toEqual([seenSliceOf(T0 + 5_000), seenSliceOf(T0 + 5_500 + OVERLAP)]);
+    expect(storeSlices(cursor, changed).get(seenSliceOf(T0 + 5_000))).toEqual([]);
+  });
+
+  it('gives back the slices of a failed save', () => {
+    const cursor = afterPollPage(initialCursor(T0), [rec('a', T0)], OVERLAP);
+    const taken = cursor.seen.takeChangedSlices();
+    cursor.seen.restoreChangedSlices(taken);
+    expect(cursor.seen.takeChangedSlices()).toEqual(taken);
+  });
+
+  it('loads a head written before slices, with its versions inline', () => {
+    const loaded = loadCursor({
+      hwm: T0,
+      deletedCheckedUntil: null,
+      seen: [{ at: T0, poll: ['a'], cdc: ['b'] }],
+    });
+    expect([...loaded.seen]).toEqual([
+      ['a', { at: T0, by: 'poll' }],
+      ['b', { at: T0, by: 'cdc' }],
+    ]);
   });
 });

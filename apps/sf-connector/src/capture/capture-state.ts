@@ -1,4 +1,4 @@
-import type { SalesforceChangeType, SalesforceObject } from '@crm-sync/domain';
+import type { SalesforceChangeType } from '@crm-sync/domain';
 import type { PolledRecord } from './records.js';
 
 /**
@@ -19,7 +19,7 @@ import type { PolledRecord } from './records.js';
  */
 export interface ObjectCursor {
   readonly hwm: number;
-  readonly seen: Map<string, Seen>;
+  readonly seen: SeenVersions;
   readonly deletedCheckedUntil: number | null;
 }
 
@@ -36,7 +36,7 @@ export interface Seen {
 export type Tombstones = ReadonlyMap<string, number>;
 
 export function initialCursor(now: number): ObjectCursor {
-  return { hwm: now, seen: new Map(), deletedCheckedUntil: null };
+  return { hwm: now, seen: new SeenVersions(), deletedCheckedUntil: null };
 }
 
 /** Where the next poll starts reading. */
@@ -141,7 +141,7 @@ export function afterCdc(
  */
 export const SEEN_CAP = 200_000;
 
-function prune(seen: Map<string, Seen>, before: number, cap = SEEN_CAP): Map<string, Seen> {
+function prune(seen: SeenVersions, before: number, cap = SEEN_CAP): SeenVersions {
   for (const [id, s] of seen) if (s.at < before) seen.delete(id);
   if (seen.size <= cap) return seen;
   const order = [...seen].sort(([, a], [, b]) =>
@@ -229,42 +229,109 @@ export function pollDelay(input: {
   return Math.ceil(Math.max(input.intervalMs, budgetMs));
 }
 
+/** Versions are stored in slices of this much SystemModstamp time (one document each). */
+export const SEEN_SLICE_MS = 1_000;
+
+export function seenSliceOf(at: number): number {
+  return Math.floor(at / SEEN_SLICE_MS);
+}
+
+/**
+ * The `seen` map of a cursor, which also notes the time slices whose versions changed since the
+ * last `takeChangedSlices()`, so that a save rewrites those slices and not the whole window (a
+ * bulk job puts 100,000s of versions in it, and the ledger saves every second).
+ */
+export class SeenVersions extends Map<string, Seen> {
+  private changed = new Set<number>();
+
+  override set(id: string, version: Seen): this {
+    const previous = super.get(id);
+    if (previous !== undefined) this.changed.add(seenSliceOf(previous.at));
+    this.changed.add(seenSliceOf(version.at));
+    return super.set(id, version);
+  }
+
+  override delete(id: string): boolean {
+    const previous = super.get(id);
+    if (previous !== undefined) this.changed.add(seenSliceOf(previous.at));
+    return super.delete(id);
+  }
+
+  override clear(): void {
+    for (const v of super.values()) this.changed.add(seenSliceOf(v.at));
+    super.clear();
+  }
+
+  /** The slices changed since the last call (and forgets them: see `restoreChangedSlices`). */
+  takeChangedSlices(): number[] {
+    const slices = [...this.changed];
+    this.changed = new Set();
+    return slices;
+  }
+
+  /** A save that failed gives its slices back, to be written with the next one. */
+  restoreChangedSlices(slices: readonly number[]): void {
+    for (const slice of slices) this.changed.add(slice);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
-// Persistence shape (one MongoDB document per connection; see capture-store.ts)
+// Persistence shape (see capture-store.ts): per connection one document of cursor heads, and the
+// seen versions in one document per object and time slice.
 // ---------------------------------------------------------------------------------------------
 
-/** A cursor as stored: versions grouped by timestamp, which keeps thousands of equal ones small. */
+/** Versions of one time slice, grouped by timestamp (keeps thousands of equal ones small). */
+export type StoredVersions = readonly {
+  readonly at: number;
+  readonly poll: string[];
+  readonly cdc: string[];
+}[];
+
+/** A cursor as stored; `seen` only in documents written before versions moved to slices. */
 export interface StoredCursor {
   readonly hwm: number;
   readonly deletedCheckedUntil: number | null;
-  readonly seen: readonly {
-    readonly at: number;
-    readonly poll: string[];
-    readonly cdc: string[];
-  }[];
+  readonly seen?: StoredVersions;
 }
 
 export function storeCursor(cursor: ObjectCursor): StoredCursor {
-  const byAt = new Map<number, { at: number; poll: string[]; cdc: string[] }>();
-  for (const [id, s] of cursor.seen) {
-    let group = byAt.get(s.at);
-    if (!group) byAt.set(s.at, (group = { at: s.at, poll: [], cdc: [] }));
-    group[s.by].push(id);
-  }
-  return {
-    hwm: cursor.hwm,
-    deletedCheckedUntil: cursor.deletedCheckedUntil,
-    seen: [...byAt.values()].sort((a, b) => a.at - b.at),
-  };
+  return { hwm: cursor.hwm, deletedCheckedUntil: cursor.deletedCheckedUntil };
 }
 
-export function loadCursor(stored: StoredCursor): ObjectCursor {
-  const seen = new Map<string, Seen>();
-  for (const g of stored.seen) {
+/** The versions of each of `slices` as stored (an empty list: the slice has none left). */
+export function storeSlices(
+  cursor: ObjectCursor,
+  slices: readonly number[],
+): Map<number, StoredVersions> {
+  const bySlice = new Map<number, Map<number, { at: number; poll: string[]; cdc: string[] }>>(
+    slices.map((slice) => [slice, new Map()]),
+  );
+  for (const [id, s] of cursor.seen) {
+    const groups = bySlice.get(seenSliceOf(s.at));
+    if (groups === undefined) continue;
+    let group = groups.get(s.at);
+    if (!group) groups.set(s.at, (group = { at: s.at, poll: [], cdc: [] }));
+    group[s.by].push(id);
+  }
+  return new Map(
+    [...bySlice].map(([slice, groups]) => [
+      slice,
+      [...groups.values()].sort((a, b) => a.at - b.at),
+    ]),
+  );
+}
+
+/** A cursor from its stored head and its stored slices (in any order). */
+export function loadCursor(
+  stored: StoredCursor,
+  slices: readonly StoredVersions[] = [],
+): ObjectCursor {
+  const seen = new SeenVersions();
+  const groups = [...(stored.seen ?? []), ...slices.flat()].sort((a, b) => a.at - b.at);
+  for (const g of groups) {
     for (const id of g.poll) seen.set(id, { at: g.at, by: 'poll' });
     for (const id of g.cdc) seen.set(id, { at: g.at, by: 'cdc' });
   }
+  seen.takeChangedSlices();
   return { hwm: stored.hwm, deletedCheckedUntil: stored.deletedCheckedUntil, seen };
 }
-
-export type CursorsByObject = Partial<Record<SalesforceObject, ObjectCursor>>;
