@@ -40,8 +40,8 @@ export interface WebhookSettings {
   /** Also send the legacy v1 `X-HubSpot-Signature`. */
   signV1: boolean;
   /**
-   * The app's concurrency setting (Webhooks v3 `throttling`); the sandbox sends one batch at a
-   * time, which never exceeds it.
+   * The app's concurrency setting (Webhooks v3 `throttling`): at most this many batches in
+   * flight at once, one per lane (see `WebhookDispatcher`).
    */
   maxConcurrentRequests: number;
 }
@@ -62,19 +62,27 @@ export interface DeliveryRecord {
 
 const MAX_BATCH = 100;
 
+/** Events of the objects whose id falls in one lane, and the lane's one batch in flight. */
+interface Lane {
+  readonly queue: WebhookEvent[];
+  timer: NodeJS.Timeout | undefined;
+  inFlight: Promise<void> | undefined;
+}
+
 /**
  * Turns store changes into HubSpot webhook events for the active subscriptions and posts them,
- * signed, in batches of up to 100 to the target URL. One batch is in flight at a time, so events
- * of one object arrive in order; a failed batch is retried with backoff, then dropped.
+ * signed, in batches of up to 100 to the target URL. Like HubSpot, it sends up to the app's
+ * `maxConcurrentRequests` batches at once: events go to lane `objectId % maxConcurrentRequests`,
+ * and each lane has one batch in flight, so the events of one object arrive in order while
+ * different objects' events may overtake each other (HubSpot promises no order either). A failed
+ * batch is retried with backoff, then dropped.
  */
 export class WebhookDispatcher implements ChangeListener {
   readonly settings: WebhookSettings;
   private subscriptions: Subscription[] = [];
   private nextSubscriptionId = 1;
   private nextEventId = 1;
-  private queue: WebhookEvent[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> | undefined;
+  private readonly lanes: Lane[] = [];
   private closed = false;
   private readonly abort = new AbortController();
   readonly deliveries: DeliveryRecord[] = [];
@@ -177,7 +185,7 @@ export class WebhookDispatcher implements ChangeListener {
   reset(): void {
     this.subscriptions = [];
     this.settingsTimes = undefined;
-    this.queue = [];
+    for (const lane of this.lanes) lane.queue.length = 0;
     this.deliveries.length = 0;
     this.dropped = 0;
     this.duplicateNext = 0;
@@ -194,12 +202,12 @@ export class WebhookDispatcher implements ChangeListener {
   }
 
   pending(): number {
-    return this.queue.length;
+    return this.lanes.reduce((n, lane) => n + lane.queue.length, 0);
   }
 
   setPaused(paused: boolean): void {
     this.settings.paused = paused;
-    if (!paused) this.schedule();
+    if (!paused) for (const lane of this.lanes) this.schedule(lane);
   }
 
   wants(kind: SubscriptionKind, type: ObjectType): boolean {
@@ -214,17 +222,30 @@ export class WebhookDispatcher implements ChangeListener {
     for (const sub of this.subscriptions) {
       if (!sub.active || sub.subscriptionType !== wanted) continue;
       if (change.kind === 'propertyChange' && sub.propertyName !== change.propertyName) continue;
-      this.queue.push(this.toEvent(sub, change));
+      const event = this.toEvent(sub, change);
+      const lane = this.laneOf(event.objectId);
+      lane.queue.push(event);
+      this.schedule(lane);
     }
-    this.schedule();
   }
 
-  /** Waits for the in-flight batch; used at shutdown and by tests. */
+  /** Waits for the batches in flight; used at shutdown and by tests. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    for (const lane of this.lanes) clearTimeout(lane.timer);
     this.abort.abort();
-    await this.inFlight?.catch(() => undefined);
+    await Promise.all(
+      this.lanes.map((lane) => lane.inFlight?.catch(() => undefined) ?? Promise.resolve()),
+    );
+  }
+
+  private laneOf(objectId: number): Lane {
+    const n = Math.max(1, this.settings.maxConcurrentRequests);
+    const index = Math.abs(objectId) % n;
+    for (let i = this.lanes.length; i <= index; i++) {
+      this.lanes.push({ queue: [], timer: undefined, inFlight: undefined });
+    }
+    return this.lanes[index] as Lane;
   }
 
   private toEvent(sub: Subscription, change: ChangeEvent): WebhookEvent {
@@ -268,26 +289,28 @@ export class WebhookDispatcher implements ChangeListener {
     }
   }
 
-  private schedule(): void {
+  private schedule(lane: Lane): void {
     if (
       this.closed ||
       this.settings.paused ||
-      this.timer !== undefined ||
-      this.inFlight !== undefined ||
-      this.queue.length === 0
+      lane.timer !== undefined ||
+      lane.inFlight !== undefined ||
+      lane.queue.length === 0
     )
       return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.inFlight = this.deliverNext().finally(() => {
-        this.inFlight = undefined;
-        this.schedule();
+    // Events gather for the batch window, unless a whole batch is already waiting.
+    const wait = lane.queue.length >= MAX_BATCH ? 0 : this.settings.batchWindowMs;
+    lane.timer = setTimeout(() => {
+      lane.timer = undefined;
+      lane.inFlight = this.deliverNext(lane).finally(() => {
+        lane.inFlight = undefined;
+        this.schedule(lane);
       });
-    }, this.settings.batchWindowMs);
+    }, wait);
   }
 
-  private async deliverNext(): Promise<void> {
-    let batch = this.queue.splice(0, MAX_BATCH);
+  private async deliverNext(lane: Lane): Promise<void> {
+    let batch = lane.queue.splice(0, MAX_BATCH);
     if (this.reverseNext > 0) {
       this.reverseNext--;
       batch = batch.reverse();
