@@ -17,22 +17,14 @@ import {
   withTombstones,
   type ObjectCursor,
 } from './capture-state.js';
+import { polledAccount } from './polled-record.fixture.js';
 import type { PolledRecord } from './records.js';
 
 const T0 = Date.parse('2026-11-28T12:00:00.000Z');
 const OVERLAP = 60_000;
 
 function rec(id: string, at: number, extra: Partial<PolledRecord> = {}): PolledRecord {
-  return {
-    object: 'Account',
-    id,
-    systemModstamp: at,
-    createdDate: T0 - 86_400_000,
-    isDeleted: false,
-    masterRecordId: null,
-    fields: { Id: id },
-    ...extra,
-  };
+  return polledAccount(id, at, { createdDate: T0 - 86_400_000, ...extra });
 }
 
 /** What one poll publishes from `records` given the cursor, and the cursor after it. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '@crm-sync/testing';
 import { afterCdc, afterPollPage, initialCursor, type ObjectCursor } from './capture-state.js';
 import { CaptureStore } from './capture-store.js';
-import type { PolledRecord } from './records.js';
+import { polledAccount as rec } from './polled-record.fixture.js';
 
 const T0 = Date.parse('2026-11-28T12:00:00.000Z');
 const OVERLAP = 300_000;
@@ -19,18 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await db.dispose();
 });
-
-function rec(id: string, at: number): PolledRecord {
-  return {
-    object: 'Account',
-    id,
-    systemModstamp: at,
-    createdDate: T0 - 86_400_000,
-    isDeleted: false,
-    masterRecordId: null,
-    fields: { Id: id },
-  };
-}
 
 async function save(connectionId: string, cursor: ObjectCursor): Promise<void> {
   await store.saveCursors(
