@@ -27,6 +27,13 @@ const FIXES = [
     with: path.join(here, 'kafkajs/crc32C.cjs'),
   },
   {
+    // CPU, not correctness: grouping a send's messages by partition was quadratic (see the file).
+    pkg: 'kafkajs',
+    version: '2.2.4',
+    file: 'src/producer/groupMessagesPerPartition.js',
+    with: path.join(here, 'kafkajs/groupMessagesPerPartition.cjs'),
+  },
+  {
     // CPU, not correctness: every Encoder (one per record, and each time it grows) took a fresh
     // zero-filled ArrayBuffer; allocUnsafe takes small ones from Node's pool. An Encoder writes
     // its bytes in order and hands out only `buf.slice(0, offset)`, so no unwritten byte leaves

@@ -98,7 +98,7 @@ export class SyncRulesEngine {
       this.state,
       options.logger,
     );
-    this.connections = { get: (c) => Promise.resolve(this.state.connections.get(c)) };
+    this.connections = { get: (c) => Promise.resolve(this.state.connections.getShared(c)) };
     this.readModel = options.readModel
       ? new ReadModelSink({
           kafka: options.kafka,

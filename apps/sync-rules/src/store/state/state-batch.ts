@@ -79,7 +79,7 @@ export class StateBatch implements SyncStore {
   // -- SyncStore -----------------------------------------------------------------------------
 
   getConnection(c: string): Promise<ConnectionConfig | undefined> {
-    return Promise.resolve(this.state.connections.get(c));
+    return Promise.resolve(this.state.connections.getShared(c));
   }
   putConnection(): Promise<void> {
     return Promise.reject(new Error('connections come from the control topic, not from batches'));

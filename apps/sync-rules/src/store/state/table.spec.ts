@@ -25,3 +25,21 @@ describe('Table counters', () => {
     expect([t.count('live', 'a'), t.count('live', 'b'), t.count('live', 'c')]).toEqual([0, 1, 0]);
   });
 });
+
+describe('Table.getShared', () => {
+  it('parses a row once per version, frozen, and sees the next version', () => {
+    const t = new Table<{ settings: { on: boolean } }>('connections');
+    t.apply('c1', 1, { settings: { on: false } });
+    const first = t.getShared('c1');
+    expect(first).toEqual({ settings: { on: false } });
+    expect(t.getShared('c1')).toBe(first);
+    expect(() => {
+      (first as { settings: { on: boolean } }).settings.on = true;
+    }).toThrow(TypeError);
+
+    t.apply('c1', 2, { settings: { on: true } });
+    expect(t.getShared('c1')).toEqual({ settings: { on: true } });
+    t.apply('c1', 3, undefined);
+    expect(t.getShared('c1')).toBeUndefined();
+  });
+});

@@ -24,6 +24,8 @@ interface Row {
 
 export class Table<T> {
   private readonly rows = new Map<string, Row>();
+  /** `getShared`'s parsed rows, by id, with the version they were parsed from. */
+  private readonly shared = new Map<string, { readonly seq: number; readonly value: T }>();
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
   /** `<counter><SEP><connectionId>` → rows of the connection that match the counter now. */
   private readonly counts = new Map<string, number>();
@@ -66,6 +68,20 @@ export class Table<T> {
     return row === undefined ? undefined : (JSON.parse(row.json) as T);
   }
 
+  /**
+   * The row parsed once per version and deeply frozen (a write to it throws), for rows read on
+   * every event and rarely changed: a connection's settings and mappings.
+   */
+  getShared(id: string): Readonly<T> | undefined {
+    const row = this.rows.get(id);
+    if (row === undefined) return undefined;
+    const cached = this.shared.get(id);
+    if (cached?.seq === row.seq) return cached.value;
+    const value = deepFreeze(JSON.parse(row.json) as T);
+    this.shared.set(id, { seq: row.seq, value });
+    return value;
+  }
+
   seqOf(id: string): number {
     return this.rows.get(id)?.seq ?? 0;
   }
@@ -96,6 +112,7 @@ export class Table<T> {
       this.unindex(id, old);
       this.countRow(id, old, -1);
     }
+    this.shared.delete(id);
     if (row === undefined) {
       this.rows.delete(id);
       return true;
@@ -123,4 +140,12 @@ export class Table<T> {
       }
     }
   }
+}
+
+function deepFreeze<V>(value: V): V {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
