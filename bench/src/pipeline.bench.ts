@@ -23,6 +23,10 @@ async function json<T>(url: string, init: RequestInit = {}): Promise<T> {
   return (await res.json()) as T;
 }
 
+function optionalEnv(name: string, value: string | undefined): Record<string, string> {
+  return value === undefined ? {} : { [name]: value };
+}
+
 async function main() {
   const system = await startSystem({
     root,
@@ -35,9 +39,11 @@ async function main() {
     env: {
       'salesforce-sandbox': { SEED_ACCOUNTS: String(N) },
       'hubspot-sandbox': { HUBSPOT_SEED: '0:0:0' },
-      'sf-connector': { SF_POLL_INTERVAL_MS: process.env['BENCH_SF_POLL_MS'] ?? '1000' },
+      // Polling intervals: the services' own defaults (15 s, 60 s), as `./dev up` runs them:
+      // changes arrive by push (CDC, webhooks); polls reconcile.
+      'sf-connector': optionalEnv('SF_POLL_INTERVAL_MS', process.env['BENCH_SF_POLL_MS']),
       'hs-connector': {
-        HUBSPOT_POLL_INTERVAL_MS: process.env['BENCH_HS_POLL_MS'] ?? '1000',
+        ...optionalEnv('HUBSPOT_POLL_INTERVAL_MS', process.env['BENCH_HS_POLL_MS']),
         ...(LIMIT ? { HUBSPOT_LIMIT_TEN_SECONDLY: LIMIT } : {}),
       },
     },

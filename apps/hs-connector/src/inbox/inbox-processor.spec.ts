@@ -70,6 +70,33 @@ describe('InboxProcessor', () => {
     expect(api.count('companies.read')).toBe(1);
   });
 
+  it('reads a record’s events grouped in one message, and dead-letters an event it cannot read without losing the rest', async () => {
+    const { api, run } = setup();
+    const id = api.put('companies', { name: 'Acme', domain: 'acme.com' });
+    const creation = delivery({ subscriptionType: 'company.creation', objectId: Number(id) });
+    const name = delivery({
+      subscriptionType: 'company.propertyChange',
+      objectId: Number(id),
+      propertyName: 'name',
+      propertyValue: 'Acme',
+    });
+    const unknown = delivery({ subscriptionType: 'company.propertyChange', objectId: Number(id) });
+    const { changes, deadLetters } = await run([
+      { ...creation, event: undefined, events: [creation.event, unknown.event, name.event] },
+    ]);
+    expect(changes).toHaveLength(1);
+    expect(changes[0]?.event.payload).toMatchObject({
+      kind: 'hubspot_company',
+      changeType: 'created',
+      recordId: id,
+      properties: { name: 'Acme', domain: 'acme.com' },
+    });
+    expect(deadLetters).toHaveLength(1);
+    expect(deadLetters[0]?.payload.reason).toContain(
+      `webhook event ${String(unknown.event.eventId)}`,
+    );
+  });
+
   it('makes duplicate and out-of-order deliveries harmless: one event, today’s state', async () => {
     const { api, run } = setup();
     const id = api.put(

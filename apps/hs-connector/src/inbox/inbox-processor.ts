@@ -69,24 +69,26 @@ export class InboxProcessor {
         );
         continue;
       }
-      const { connectionId, event } = parsed.data;
+      const { connectionId, events } = parsed.data;
       if (this.deps.connections.get(connectionId) === undefined) {
         out.push(this.deadLetter(m, `unknown connection ${connectionId}`, connectionId));
         continue;
       }
-      const eventKey = `${connectionId}:${String(event.eventId)}`;
-      if (seen.has(eventKey)) continue;
-      seen.add(eventKey);
-      const action = interpretEvent(event);
-      if (action.kind === 'invalid') {
-        out.push(
-          this.deadLetter(m, `webhook event not understood: ${action.reason}`, connectionId),
-        );
-        continue;
+      for (const event of events) {
+        const eventKey = `${connectionId}:${String(event.eventId)}`;
+        if (seen.has(eventKey)) continue;
+        seen.add(eventKey);
+        const action = interpretEvent(event);
+        if (action.kind === 'invalid') {
+          // The message's other events are still taken; replaying this dead letter is harmless.
+          const reason = `webhook event ${String(event.eventId)} not understood: ${action.reason}`;
+          out.push(this.deadLetter(m, reason, connectionId));
+          continue;
+        }
+        let touches = byConnection.get(connectionId);
+        if (touches === undefined) byConnection.set(connectionId, (touches = emptyTouches()));
+        addAction(touches, action);
       }
-      let touches = byConnection.get(connectionId);
-      if (touches === undefined) byConnection.set(connectionId, (touches = emptyTouches()));
-      addAction(touches, action);
     }
     for (const [connectionId, touches] of byConnection) {
       const runtime = this.deps.connections.get(connectionId);

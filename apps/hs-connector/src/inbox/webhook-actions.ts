@@ -4,12 +4,19 @@ import type { ObjectType } from '../hubspot/hubspot-api.port.js';
 import { WebhookEvent } from '../webhooks/webhook-events.js';
 import { combineOrigins, type Origin } from '../changes/change-events.js';
 
-/** A message of the webhook inbox topic, as `WebhookInbox.publish` writes it. */
-export const InboxMessage = z.object({
-  connectionId: z.string().min(1).max(100),
-  receivedAt: z.string(),
-  event: WebhookEvent,
-});
+const inboxFields = { connectionId: z.string().min(1).max(100), receivedAt: z.string() };
+
+/**
+ * A message of the webhook inbox topic, as `WebhookInbox.publish` writes it: one record's events
+ * of one delivery, in delivery order. Messages written before grouping carry one `event`; they
+ * read as a group of one.
+ */
+export const InboxMessage = z.union([
+  z.object({ ...inboxFields, events: z.array(WebhookEvent).min(1).max(1_000) }),
+  z
+    .object({ ...inboxFields, event: WebhookEvent })
+    .transform(({ event, ...rest }) => ({ ...rest, events: [event] })),
+]);
 export type InboxMessage = z.infer<typeof InboxMessage>;
 
 /** What one webhook event asks of the connector. */

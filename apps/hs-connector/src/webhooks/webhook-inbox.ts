@@ -4,9 +4,11 @@ import type { WebhookEvent } from './webhook-events.js';
 
 /**
  * Accepted webhook events go to Kafka before HubSpot gets its 200: durable first, then fast.
- * Enrichment (reading the full record) happens downstream, off the request path. Keyed by
- * object, so every event of one record stays in order; HubSpot's duplicates and out-of-order
- * deliveries are harmless downstream (events carry eventId and occurredAt).
+ * Enrichment (reading the full record) happens downstream, off the request path. One message
+ * per record and delivery, keyed by object, so every event of one record stays in order (a new
+ * company's creation and its property changes arrive in one delivery: one message, not ten);
+ * HubSpot's duplicates and out-of-order deliveries are harmless downstream (events carry
+ * eventId and occurredAt).
  */
 export class WebhookInbox {
   readonly topic: string;
@@ -37,12 +39,19 @@ export class WebhookInbox {
 
   async publish(events: readonly WebhookEvent[], receivedAt: string): Promise<void> {
     if (!this.producer) throw new Error('webhook inbox is not started');
+    const byRecord = new Map<string, WebhookEvent[]>();
+    for (const e of events) {
+      const key = `${this.connectionId}:hubspot:${e.subscriptionType.split('.')[0] ?? 'object'}:${String(e.objectId)}`;
+      const group = byRecord.get(key);
+      if (group === undefined) byRecord.set(key, [e]);
+      else group.push(e);
+    }
     await this.producer.send({
       topic: this.topic,
       acks: -1,
-      messages: events.map((e) => ({
-        key: `${this.connectionId}:hubspot:${e.subscriptionType.split('.')[0] ?? 'object'}:${String(e.objectId)}`,
-        value: JSON.stringify({ connectionId: this.connectionId, receivedAt, event: e }),
+      messages: [...byRecord].map(([key, group]) => ({
+        key,
+        value: JSON.stringify({ connectionId: this.connectionId, receivedAt, events: group }),
       })),
     });
   }

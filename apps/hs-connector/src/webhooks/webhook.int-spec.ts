@@ -88,14 +88,15 @@ describe('POST /webhooks/hubspot', () => {
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ accepted: 2 });
 
-    // Same object, same key, same partition: once 3 and 4 are in, nothing before them slipped in.
-    await waitFor(() => inbox.messages.length >= 2, {
+    // Same object: one message with both events, in delivery order; once it is in, nothing
+    // before it slipped in.
+    await waitFor(() => inbox.messages.length >= 1, {
       description: 'the accepted events in the inbox',
     });
     const published = inbox.messages.map(
-      (m) => JSON.parse(m.value) as { connectionId: string; event: { eventId: number } },
+      (m) => JSON.parse(m.value) as { connectionId: string; events: { eventId: number }[] },
     );
-    expect(published.map((p) => p.event.eventId)).toEqual([3, 4]);
+    expect(published.map((p) => p.events.map((e) => e.eventId))).toEqual([[3, 4]]);
     expect(published[0]?.connectionId).toBe('conn-webhooks');
     expect(inbox.messages[0]?.key).toBe('conn-webhooks:hubspot:company:4242');
   });
