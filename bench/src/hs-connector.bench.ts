@@ -260,6 +260,11 @@ async function captureLatency(connector: Connector): Promise<void> {
   );
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
+  // From the sandbox committing the edit (the property's history timestamp, the moment its
+  // webhook event is due) to the change event's Kafka record and to this reader: what capture
+  // adds, without the bench's own edit request.
+  const toKafka: number[] = [];
+  const toReader: number[] = [];
   const consumer = kafka.consumer({ groupId: `bench-changes-${run}`, maxWaitTimeInMs: 10 });
   const joined = new Promise<void>((resolve) => {
     consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -271,14 +276,23 @@ async function captureLatency(connector: Connector): Promise<void> {
   await consumer.run({
     eachMessage: ({ message }) => {
       const now = performance.now();
+      const wallNow = Date.now();
       const e = JSON.parse(message.value?.toString() ?? '{}') as {
-        payload?: { properties?: Record<string, string | null> };
+        payload?: {
+          properties?: Record<string, string | null>;
+          propertyChangedAt?: Record<string, string>;
+        };
       };
       const marker = e.payload?.properties?.['description'] ?? '';
       const t = sentAt.get(marker);
       if (t !== undefined) {
         latencies.push(now - t);
         sentAt.delete(marker);
+        const committedAt = Date.parse(e.payload?.propertyChangedAt?.['description'] ?? '');
+        if (Number.isFinite(committedAt)) {
+          toKafka.push(Number(message.timestamp) - committedAt);
+          toReader.push(wallNow - committedAt);
+        }
       }
       return Promise.resolve();
     },
@@ -302,13 +316,20 @@ async function captureLatency(connector: Connector): Promise<void> {
   while (latencies.length < EDITS && performance.now() < deadline) await sleep(50);
   await consumer.disconnect();
   const p = percentiles(latencies, [50, 95, 99]);
+  const k = percentiles(toKafka, [50, 95, 99]);
+  const r = percentiles(toReader, [50, 99]);
   report(
     `hs-connector: webhook → change event in Kafka (${EDITS} edits at ${EDITS_PER_SECOND}/s)`,
     {
       captured: `${latencies.length} of ${EDITS}`,
-      'latency p50 ms': p['p50'] ?? Number.NaN,
-      'latency p95 ms': p['p95'] ?? Number.NaN,
-      'latency p99 ms': p['p99'] ?? Number.NaN,
+      'sandbox commit → Kafka p50 ms': k['p50'] ?? Number.NaN,
+      'sandbox commit → Kafka p95 ms': k['p95'] ?? Number.NaN,
+      'sandbox commit → Kafka p99 ms': k['p99'] ?? Number.NaN,
+      'sandbox commit → a reader p50 ms': r['p50'] ?? Number.NaN,
+      'sandbox commit → a reader p99 ms': r['p99'] ?? Number.NaN,
+      'edit request → a reader p50 ms': p['p50'] ?? Number.NaN,
+      'edit request → a reader p95 ms': p['p95'] ?? Number.NaN,
+      'edit request → a reader p99 ms': p['p99'] ?? Number.NaN,
       'connector peak RSS (MB)': peakRssMb(connector.process.pid),
     },
   );
