@@ -26,6 +26,26 @@ describe('StateBatch', () => {
     ).toEqual([company('101', 'acme.example')]);
   });
 
+  it('records no change for a row written back as it is held', async () => {
+    const state = new SyncState();
+    const seed = new StateBatch(state, () => 1_000);
+    await seed.putCompany('c1', company('101', 'acme.example'));
+    applyRecords(state, seed.records());
+
+    const same = new StateBatch(state, () => 2_000);
+    await same.putCompany('c1', company('101', 'acme.example'));
+    expect(same.records()).toEqual([]);
+
+    const changed = new StateBatch(state, () => 3_000);
+    await changed.putCompany('c1', company('101', 'acme.example'));
+    await changed.putCompany('c1', company('102', 'other.example'));
+    await changed.putCompany('c1', company('101', 'acme.example', true));
+    expect(changed.records().map((r) => [r.id, r.seq])).toEqual([
+      ['c1\u001f101', 3_000],
+      ['c1\u001f102', 3_000],
+    ]);
+  });
+
   it('keeps indexes exact when a staged write moves or deletes a row', async () => {
     const state = new SyncState();
     const seed = new StateBatch(state, () => 1_000);

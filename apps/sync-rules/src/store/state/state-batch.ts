@@ -37,12 +37,17 @@ export class StateBatch implements SyncStore {
     private readonly nowMicros: () => number,
   ) {}
 
-  /** The staged changes as changelog records (empty when the batch changed nothing). */
+  /**
+   * The staged changes as changelog records (empty when the batch changed nothing). A row
+   * written back as it is held (a rule that stores what it read) is no change: no record, so
+   * the changelog, every replica and the read model skip it.
+   */
   records(): StateRecord[] {
     const now = this.nowMicros();
     const out: StateRecord[] = [];
     for (const [table, rows] of this.staged) {
       for (const [id, row] of rows) {
+        if (table.holds(id, row ?? undefined)) continue;
         out.push({ table: table.name, id, seq: Math.max(now, table.seqOf(id) + 1), row });
       }
     }

@@ -82,6 +82,13 @@ export class Table<T> {
     return value;
   }
 
+  /** Whether the table holds exactly `row` under `id` (`undefined`: holds no row). */
+  holds(id: string, row: T | undefined): boolean {
+    const held = this.rows.get(id);
+    if (held === undefined || row === undefined) return held === undefined && row === undefined;
+    return held.json === JSON.stringify(row);
+  }
+
   seqOf(id: string): number {
     return this.rows.get(id)?.seq ?? 0;
   }
