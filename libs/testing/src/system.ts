@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { randomBytes, randomInt } from 'node:crypto';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -61,19 +61,53 @@ export interface RunningSystem {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** A free TCP port on 127.0.0.1 (the OS picks it; a child process then binds it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Where ports for child processes come from: below the kernel's range for outgoing connections'
+ * local ports (`ip_local_port_range`, 32768 on Linux by default). A port the OS picks with
+ * `listen(0)` lies inside that range, so between our probe and the child's `listen` an outgoing
+ * socket (a Kafka client of a service starting alongside) could take it: EADDRINUSE.
+ */
+function childPortRange(): { readonly from: number; readonly to: number } {
+  let ephemeralFrom = 32_768;
+  try {
+    const first = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
+    );
+    if (Number.isInteger(first) && first > 12_000) ephemeralFrom = first;
+  } catch {
+    // not Linux: keep the default
+  }
+  return { from: 10_000, to: ephemeralFrom - 1 };
+}
+
+/** Ports this process handed out already (two children must not get the same one). */
+const handedOut = new Set<number>();
+
+/** Whether 127.0.0.1:`port` can be bound now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
+    server.once('error', () => {
+      resolve(false);
+    });
+    server.listen(port, '127.0.0.1', () => {
       server.close(() => {
-        resolve(port);
+        resolve(true);
       });
     });
   });
+}
+
+/** A free TCP port on 127.0.0.1 for a child process to bind (see `childPortRange`). */
+export async function freePort(): Promise<number> {
+  const { from, to } = childPortRange();
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = from + randomInt(to - from + 1);
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port in ${String(from)}-${String(to)} after 200 tries`);
 }
 
 const HEALTH_PATH: Record<SystemProcess, string> = {
