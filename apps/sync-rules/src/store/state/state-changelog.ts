@@ -14,9 +14,31 @@ import { SEP } from './table.js';
 /** Key of the barrier messages (null value): never a row key, which always holds `SEP`. */
 const BARRIER_KEY = '__barrier__';
 
+/** Header with the record's `seq`, so a reader can tell a version it holds without parsing. */
+export const SEQ_HEADER = 'crm-sync-seq';
+
 /** A state change as a message of the compacted changelog topic (latest per row survives). */
 export function encodeRecord(topic: string, r: StateRecord): OutboundMessage {
-  return { topic, key: r.table + SEP + r.id, value: JSON.stringify({ seq: r.seq, row: r.row }) };
+  return {
+    topic,
+    key: r.table + SEP + r.id,
+    value: JSON.stringify({ seq: r.seq, row: r.row }),
+    headers: { [SEQ_HEADER]: String(r.seq) },
+  };
+}
+
+/**
+ * Whether `state` already holds the version a changelog message carries (by its key and seq
+ * header), so that parsing and applying it would change nothing: mostly this instance's own
+ * commits coming back. A message without the header is never skipped.
+ */
+export function alreadyHeld(state: SyncState, key: string, seqHeader: string | undefined): boolean {
+  if (seqHeader === undefined) return false;
+  const at = key.indexOf(SEP);
+  const seq = Number(seqHeader);
+  if (at <= 0 || !Number.isFinite(seq)) return false;
+  const table = state.tables.get(key.slice(0, at));
+  return table !== undefined && table.seqOf(key.slice(at + 1)) >= seq;
 }
 
 export function decodeRecord(key: string | null, value: string | null): StateRecord | undefined {
@@ -74,7 +96,8 @@ export class StateReplica {
         const records: StateRecord[] = [];
         for (const m of batch.messages) {
           const key = m.key?.toString('utf8') ?? null;
-          if (key === BARRIER_KEY) continue;
+          if (key === null || key === BARRIER_KEY) continue;
+          if (alreadyHeld(this.state, key, m.headers?.[SEQ_HEADER]?.toString())) continue;
           try {
             const r = decodeRecord(key, m.value?.toString('utf8') ?? null);
             if (r) records.push(r);
