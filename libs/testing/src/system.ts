@@ -67,7 +67,7 @@ export interface RunningSystem {
  * `listen(0)` lies inside that range, so between our probe and the child's `listen` an outgoing
  * socket (a Kafka client of a service starting alongside) could take it: EADDRINUSE.
  */
-function childPortRange(): { readonly from: number; readonly to: number } {
+function readChildPortRange(): { readonly from: number; readonly to: number } {
   let ephemeralFrom = 32_768;
   try {
     const first = Number(
@@ -79,6 +79,9 @@ function childPortRange(): { readonly from: number; readonly to: number } {
   }
   return { from: 10_000, to: ephemeralFrom - 1 };
 }
+
+/** Read once per process: the range does not change while tests run. */
+let childPortRange: { readonly from: number; readonly to: number } | undefined;
 
 /** Ports this process handed out already (two children must not get the same one). */
 const handedOut = new Set<number>();
@@ -98,9 +101,9 @@ function canListen(port: number): Promise<boolean> {
   });
 }
 
-/** A free TCP port on 127.0.0.1 for a child process to bind (see `childPortRange`). */
+/** A free TCP port on 127.0.0.1 for a child process to bind (see `readChildPortRange`). */
 export async function freePort(): Promise<number> {
-  const { from, to } = childPortRange();
+  const { from, to } = (childPortRange ??= readChildPortRange());
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = from + randomInt(to - from + 1);
     if (handedOut.has(port) || !(await canListen(port))) continue;

@@ -34,19 +34,25 @@ export function encodeRecord(topic: string, r: StateRecord): OutboundMessage {
  */
 export function alreadyHeld(state: SyncState, key: string, seqHeader: string | undefined): boolean {
   if (seqHeader === undefined) return false;
-  const at = key.indexOf(SEP);
+  const row = splitKey(key);
   const seq = Number(seqHeader);
-  if (at <= 0 || !Number.isFinite(seq)) return false;
-  const table = state.tables.get(key.slice(0, at));
-  return table !== undefined && table.seqOf(key.slice(at + 1)) >= seq;
+  if (row === undefined || !Number.isFinite(seq)) return false;
+  const table = state.tables.get(row.table);
+  return table !== undefined && table.seqOf(row.id) >= seq;
+}
+
+/** A changelog key's table and row id (`encodeRecord`'s `<table><SEP><id>`). */
+function splitKey(key: string): { readonly table: string; readonly id: string } | undefined {
+  const at = key.indexOf(SEP);
+  return at <= 0 ? undefined : { table: key.slice(0, at), id: key.slice(at + 1) };
 }
 
 export function decodeRecord(key: string | null, value: string | null): StateRecord | undefined {
   if (key === null || value === null) return undefined;
-  const at = key.indexOf(SEP);
-  if (at <= 0) return undefined;
+  const row = splitKey(key);
+  if (row === undefined) return undefined;
   const parsed = JSON.parse(value) as { seq: number; row: unknown };
-  return { table: key.slice(0, at), id: key.slice(at + 1), seq: parsed.seq, row: parsed.row };
+  return { ...row, seq: parsed.seq, row: parsed.row };
 }
 
 /**
