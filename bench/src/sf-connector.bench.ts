@@ -26,7 +26,8 @@ import { createKafka, ensureTopics, type Consumer } from '@crm-sync/kafka';
 import { createLogger } from '@crm-sync/runtime';
 import jsforce from 'jsforce';
 import { MongoClient } from 'mongodb';
-import { peakRssMb, percentiles, report } from './lib/measure.js';
+import { groupProgress, watchUntil } from './lib/group-progress.js';
+import { cpuSeconds, peakRssMb, percentiles, report } from './lib/measure.js';
 import { startService, type ServiceProcess } from './lib/service-process.js';
 
 const RECORDS = Number(process.env['BENCH_RECORDS'] ?? 100_000);
@@ -102,13 +103,13 @@ async function produceCommands(from: number, count: number): Promise<void> {
 }
 
 /** Counts committed results as they arrive; `times[k]` is when the (k+1)-th arrived. */
-async function resultCounter(): Promise<{
+async function resultCounter(phase: string): Promise<{
   count: () => number;
   at: (n: number) => number;
   stop: () => Promise<void>;
 }> {
   const consumer: Consumer = kafka.consumer({
-    groupId: `bench-results-${run}`,
+    groupId: `bench-results-${run}-${phase}`,
     maxWaitTimeInMs: 50,
   });
   await consumer.connect();
@@ -172,24 +173,47 @@ async function waitForCount(count: () => number, target: number, what: string): 
   }
 }
 
-/** Phase A: limits off. */
-async function throughput(
-  connector: ServiceProcess,
-  results: Awaited<ReturnType<typeof resultCounter>>,
-) {
+/**
+ * Phase A: limits off. The commands wait in Kafka before the connector starts, and progress is
+ * read from the connector group's committed offsets (committed in the results' transaction), so
+ * neither producing nor reading results spends the cores the connector runs on.
+ */
+async function throughput() {
   await produceCommands(0, RECORDS);
-  await waitForCount(results.count, RECORDS, 'results');
-  const first = results.at(1);
-  const last = results.at(RECORDS);
-  const seconds = (last - first) / 1000;
-  const calls = (await control<{ used: number }>('GET', '/limits')).used;
-  report('sf-connector A: collection writes, limits off', {
-    records: RECORDS,
-    'API calls (all)': calls,
-    'seconds (first to last result)': seconds,
-    'records/s': Math.round(RECORDS / seconds),
-    'connector peak RSS MB': peakRssMb(connector.pid),
+  const progress = await groupProgress(
+    kafka,
+    `${connectorEnv({})['SF_CONNECTOR_GROUP']}-commands`,
+    topic('salesforceCommands'),
+  );
+  const connector = await startService('sf-connector', connectorEnv(PHASE_A_ENV), {
+    port: CONNECTOR_PORT,
+    healthPath: '/health',
   });
+  try {
+    const cpuBefore = cpuSeconds(connector.pid);
+    const span = await watchUntil(progress.committed, RECORDS, { what: 'commands committed' });
+    const cpu = cpuSeconds(connector.pid) - cpuBefore;
+    const seconds = (span.doneAt - span.firstAt) / 1000;
+    const calls = (await control<{ used: number }>('GET', '/limits')).used;
+    // Every command has its result on Kafka (read after the clock stopped).
+    const results = await resultCounter('A');
+    await waitForCount(results.count, RECORDS, 'results');
+    await results.stop();
+    report('sf-connector A: collection writes, limits off', {
+      records: RECORDS,
+      'API calls (all)': calls,
+      'seconds (first to last commit)': seconds,
+      'records/s': Math.round((RECORDS - span.firstCount) / seconds),
+      'records/s (connector ready to last commit)': Math.round(
+        RECORDS / ((span.doneAt - connector.readyAt) / 1000),
+      ),
+      'connector CPU µs per record': Math.round((cpu * 1e6) / RECORDS),
+      'connector peak RSS MB': peakRssMb(connector.pid),
+    });
+  } finally {
+    await connector.stop();
+    await progress.close();
+  }
 }
 
 /** Phase B: CDC latency, from the sandbox's commit to the event on Kafka. */
@@ -322,7 +346,8 @@ function mostInAnyWindow(times: readonly number[], windowMs: number): number {
 }
 
 /** Phase C: limits on; a proxy records when each call reaches the sandbox. */
-async function rateLimited(results: Awaited<ReturnType<typeof resultCounter>>) {
+async function rateLimited() {
+  const results = await resultCounter('C');
   const recorder = await arrivalRecorder();
   const connector = await startService(
     'sf-connector',
@@ -369,6 +394,7 @@ async function rateLimited(results: Awaited<ReturnType<typeof resultCounter>>) {
   } finally {
     await connector.stop();
     await recorder.close();
+    await results.stop();
   }
 }
 
@@ -386,7 +412,6 @@ async function main() {
     },
     { port: SANDBOX_PORT, healthPath: '/__control/health' },
   );
-  let results: Awaited<ReturnType<typeof resultCounter>> | undefined;
   try {
     const admin = kafka.admin();
     await admin.connect();
@@ -398,21 +423,20 @@ async function main() {
       })),
     );
     await admin.disconnect();
-    results = await resultCounter();
-    const connector = await startService('sf-connector', connectorEnv(PHASE_A_ENV), {
-      port: CONNECTOR_PORT,
-      healthPath: '/health',
-    });
-    try {
-      // Latency first: after A the connector still has A's own writes to capture (CDC echoes).
-      if (PHASES.includes('B')) await cdcLatency(connector);
-      if (PHASES.includes('A')) await throughput(connector, results);
-    } finally {
-      await connector.stop();
+    if (PHASES.includes('B')) {
+      const connector = await startService('sf-connector', connectorEnv(PHASE_A_ENV), {
+        port: CONNECTOR_PORT,
+        healthPath: '/health',
+      });
+      try {
+        await cdcLatency(connector);
+      } finally {
+        await connector.stop();
+      }
     }
-    if (PHASES.includes('C')) await rateLimited(results);
+    if (PHASES.includes('A')) await throughput();
+    if (PHASES.includes('C')) await rateLimited();
   } finally {
-    await results?.stop();
     await sandbox.stop();
     await mongo.db(dbName).dropDatabase();
     await mongo.close();

@@ -9,6 +9,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 export interface ServiceProcess {
   readonly pid: number;
   readonly url: string;
+  /** When its health endpoint first answered 200 (performance.now()). */
+  readonly readyAt: number;
   stop(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export async function startService(
   return {
     pid: child.pid,
     url,
+    readyAt: performance.now(),
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

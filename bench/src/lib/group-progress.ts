@@ -1,0 +1,57 @@
+import type { Kafka } from '@crm-sync/kafka';
+
+/**
+ * How many messages of a topic a consumer group has committed, read from the broker's group
+ * offsets (one small admin request per probe) instead of by consuming the output: a reader that
+ * decodes every result record would spend a third of a core of the same two cores the system
+ * under test runs on. A connector commits its consumed offsets in the transaction that carries
+ * the results, so the committed count is the count of results made durable.
+ *
+ * Only meaningful on a topic written without transactions (no control records between offsets)
+ * and read from the start: then offset = messages consumed.
+ */
+export async function groupProgress(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+): Promise<{ committed: () => Promise<number>; close: () => Promise<void> }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  return {
+    committed: async () => {
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      let total = 0;
+      for (const p of offsets?.partitions ?? []) total += Math.max(0, Number(p.offset));
+      return total;
+    },
+    close: () => admin.disconnect(),
+  };
+}
+
+/**
+ * Polls `count` until it reaches `target`. Returns when the count first moved and what it was
+ * then, and when it reached the target (performance.now()): `(target - firstCount)` messages
+ * took `doneAt - firstAt`, from one commit to the last, to within one probe interval.
+ */
+export async function watchUntil(
+  count: () => Promise<number>,
+  target: number,
+  options: { intervalMs?: number; what: string },
+): Promise<{ firstAt: number; firstCount: number; doneAt: number }> {
+  const interval = options.intervalMs ?? 100;
+  let first: { at: number; n: number } | undefined;
+  let lastReport = performance.now();
+  for (;;) {
+    const n = await count();
+    const now = performance.now();
+    if (n > 0) first ??= { at: now, n };
+    if (n >= target) return { firstAt: first?.at ?? now, firstCount: first?.n ?? 0, doneAt: now };
+    if (now - lastReport > 5_000) {
+      process.stderr.write(
+        `… ${n.toLocaleString('en-US')} of ${target.toLocaleString('en-US')} ${options.what}\n`,
+      );
+      lastReport = now;
+    }
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
