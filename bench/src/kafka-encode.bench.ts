@@ -1,7 +1,7 @@
 // Micro-benchmark: the CPU kafkajs spends per produced message on choosing its partition and on
 // the record batch CRC-32C, before (kafkajs 2.2.4 as shipped) and after (libs/kafka's murmur2
-// partitioner, tools/patches' slice-by-8 CRC), and on encoding a whole produce request (as
-// installed). No broker needed.
+// partitioner, tools/patches' slice-by-8 CRC), and on encoding a whole produce request (kafkajs's
+// record encoders → tools/patches' one-pass request writer). No broker needed.
 //
 //   ./dev bench kafka-encode            (BENCH_ROUNDS=15 for steadier medians)
 import { randomBytes } from 'node:crypto';
@@ -12,6 +12,7 @@ import {
   murmur2Partitioner,
   isFastCrc32c,
   kafkajsProduceRequest,
+  kafkajsRecordEncoderProduceRequest,
 } from '@crm-sync/kafka';
 import { report } from './lib/measure.js';
 
@@ -113,11 +114,10 @@ function checksum(figures: Record<string, string | number>) {
 
 /**
  * A whole produce request as the services send one (4 topics × 500 records of ~600 B with a
- * header), encoded by kafkajs as installed: ns per record. tools/patches' allocUnsafe in its
- * Encoder took this from ~16,600 to ~9,900 ns on this machine (measured by swapping the file).
+ * header): ns per record, kafkajs's record and batch encoders as shipped (with tools/patches'
+ * allocUnsafe Encoder and CRC) → the installed request builder (tools/patches' one-pass writer).
  */
 async function produceRequest(figures: Record<string, string | number>) {
-  const request = kafkajsProduceRequest();
   const value = JSON.stringify({ id: randomBytes(20).toString('hex'), padding: 'y'.repeat(500) });
   const messages = Array.from({ length: 500 }, (_, i) => ({
     key: `bench\u001f001${String(i)}`,
@@ -128,17 +128,23 @@ async function produceRequest(figures: Record<string, string | number>) {
     topic: `topic-${String(t)}`,
     partitions: [{ partition: 0, firstSequence: 0, messages }],
   }));
-  const encodeOnce = async () => {
-    const r = request({ acks: -1, timeout: 30_000, transactionalId: 'tx', topicData });
-    return (await r.encode()).buffer.length;
+  const perRecord = async (request: ReturnType<typeof kafkajsProduceRequest>) => {
+    const encodeOnce = async () => {
+      const r = request({ acks: -1, timeout: 30_000, transactionalId: 'tx', topicData });
+      return (await r.encode()).buffer.length;
+    };
+    const rounds: number[] = [];
+    for (let round = 0; round < ROUNDS + 2; round++) {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < 10; i++) sink ^= await encodeOnce();
+      rounds.push(Number(process.hrtime.bigint() - t0) / (10 * 4 * messages.length));
+    }
+    return median(rounds.slice(2));
   };
-  const rounds: number[] = [];
-  for (let round = 0; round < ROUNDS + 2; round++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < 10; i++) sink ^= await encodeOnce();
-    rounds.push(Number(process.hrtime.bigint() - t0) / (10 * 4 * messages.length));
-  }
-  figures['produce request, per record (~600 B)'] = `${median(rounds.slice(2)).toFixed(0)} ns`;
+  const before = await perRecord(kafkajsRecordEncoderProduceRequest());
+  const after = await perRecord(kafkajsProduceRequest());
+  figures['produce request, per record (~600 B)'] =
+    `${before.toFixed(0)} → ${after.toFixed(0)} ns  (×${(before / after).toFixed(1)})`;
 }
 
 const figures: Record<string, string | number> = {};

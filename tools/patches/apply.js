@@ -34,6 +34,14 @@ const FIXES = [
     with: path.join(here, 'kafkajs/groupMessagesPerPartition.cjs'),
   },
   {
+    // CPU, not correctness: a Produce request took an Encoder per record and five copies of
+    // every byte; now one buffer, one pass, the same bytes (see the file's doc).
+    pkg: 'kafkajs',
+    version: '2.2.4',
+    file: 'src/protocol/requests/produce/v3/request.js',
+    with: path.join(here, 'kafkajs/produceRequestV3.cjs'),
+  },
+  {
     // CPU, not correctness: every Encoder (one per record, and each time it grows) took a fresh
     // zero-filled ArrayBuffer; allocUnsafe takes small ones from Node's pool. An Encoder writes
     // its bytes in order and hands out only `buf.slice(0, offset)`, so no unwritten byte leaves
