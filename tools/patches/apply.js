@@ -34,6 +34,14 @@ const FIXES = [
     with: path.join(here, 'kafkajs/groupMessagesPerPartition.cjs'),
   },
   {
+    // CPU, not correctness: each consumed record's timestamp and offset were computed on
+    // BigInt-backed Longs (see the file's doc).
+    pkg: 'kafkajs',
+    version: '2.2.4',
+    file: 'src/protocol/recordBatch/record/v0/decoder.js',
+    with: path.join(here, 'kafkajs/recordDecoderV0.cjs'),
+  },
+  {
     // CPU, not correctness: a Produce request took an Encoder per record and five copies of
     // every byte; now one buffer, one pass, the same bytes (see the file's doc).
     pkg: 'kafkajs',
