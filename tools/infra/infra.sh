@@ -291,8 +291,15 @@ kafka_up() {
 
   offset=$(size_of "$KAFKA_LOG")
   out_offset=$(size_of "$KAFKA_OUT")
+  # JIT: the broker's busiest thread was its C2 compiler, recompiling (after deoptimisation, and
+  # after Java 17 flushed methods that went cold while the broker idled between bursts) 500 or
+  # more methods in every benchmark run: 2.3 s of CPU in a 25 s run, on the two cores the services
+  # share. C1 alone (-XX:TieredStopAtLevel=1) compiles cheaply and this broker's work is mostly
+  # I/O: its CPU per sf-connector bench run fell from 4.9-10.8 s (C2; four runs after a start)
+  # to 2.9-4.9 s. Compiled code is kept, not flushed.
   launch kafka "$KAFKA_OUT" "$JAVA" -Xms256m -Xmx1536m \
     -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
+    -XX:-UseCodeCacheFlushing -XX:TieredStopAtLevel=1 \
     -XX:+ExitOnOutOfMemoryError "${java_opts[@]}" \
     -cp "$LIBS_DIR/*" kafka.Kafka "$KAFKA_STATE/server.properties" || return 1
 
