@@ -156,10 +156,12 @@ export class CommandPipeline {
           items.map((i) => i.command),
           this.abort.signal,
         );
+        const completedAt = now();
         executed.forEach((e, i) => {
           const item = items[i];
-          if (item) outputs.set(item.message, this.resultMessage(e, now()));
+          if (item) outputs.set(item.message, this.resultMessage(e, completedAt));
         });
+        this.count(executed);
       }),
     );
     return messages.flatMap((m) => {
@@ -168,18 +170,28 @@ export class CommandPipeline {
     });
   }
 
-  private resultMessage(e: ExecutedCommand, completedAt: string): OutboundMessage {
-    this.o.metrics.commandsDone.inc({
-      connection: e.command.connectionId,
-      command: e.command.type,
-      outcome: e.outcome.outcome,
-    });
-    if (e.outcome.outcome === 'failed') {
-      this.o.metrics.errors.inc({
-        connection: e.command.connectionId,
-        category: e.outcome.error.category,
-      });
+  /** Commands done and errors, one metric update per label set of the batch. */
+  private count(executed: readonly ExecutedCommand[]): void {
+    const done = new Map<string, { labels: Record<string, string>; n: number }>();
+    const errors = new Map<string, { labels: Record<string, string>; n: number }>();
+    const add = (to: typeof done, labels: Record<string, string>) => {
+      const key = Object.values(labels).join('\u0000');
+      const entry = to.get(key) ?? { labels, n: 0 };
+      entry.n++;
+      to.set(key, entry);
+    };
+    for (const e of executed) {
+      const connection = e.command.connectionId;
+      add(done, { connection, command: e.command.type, outcome: e.outcome.outcome });
+      if (e.outcome.outcome === 'failed') {
+        add(errors, { connection, category: e.outcome.error.category });
+      }
     }
+    for (const { labels, n } of done.values()) this.o.metrics.commandsDone.inc(labels, n);
+    for (const { labels, n } of errors.values()) this.o.metrics.errors.inc(labels, n);
+  }
+
+  private resultMessage(e: ExecutedCommand, completedAt: string): OutboundMessage {
     const result = commandResultOf(e.command, e.outcome, e.attempt, completedAt);
     return commandResultMessage(this.o.topics.commandResults, e.command, result);
   }

@@ -8,13 +8,17 @@ const A2 = '001000000000002AAA';
 
 describe('request records', () => {
   it('builds each command type as the record Salesforce receives', () => {
-    expect(
-      plannedWrite(upsertAccount(C, '42', { Name: 'Acme', hubspot_company_id__c: 'x' })),
-    ).toMatchObject({
-      op: { kind: 'upsert', sobject: 'Account', externalIdField: 'HubSpot_Company_Id__c' },
-      record: { Name: 'Acme', HubSpot_Company_Id__c: '42' },
+    const upsert = plannedWrite(
+      upsertAccount(C, '42', { Name: 'Acme', hubspot_company_id__c: 'x', ID: 'y' }),
+    );
+    expect(upsert.op).toEqual({
+      kind: 'upsert',
+      sobject: 'Account',
+      externalIdField: 'HubSpot_Company_Id__c',
     });
-    expect(plannedWrite(updateAccount(C, A1, { Name: 'B', Id: 'other' })).record).toEqual({
+    // The identifying fields are never taken from `fields`, in any case.
+    expect(upsert.record).toEqual({ Name: 'Acme', HubSpot_Company_Id__c: '42' });
+    expect(plannedWrite(updateAccount(C, A1, { Name: 'B', id: 'other' })).record).toEqual({
       Name: 'B',
       Id: A1,
     });

@@ -36,7 +36,7 @@ export function plannedWrite(command: SalesforceCommand): PlannedWrite {
         command,
         op: { kind: 'upsert', sobject: 'Account', externalIdField },
         record: {
-          ...without(fields, ['Id', externalIdField]),
+          ...without(fields, ['id', externalIdField.toLowerCase()]),
           [externalIdField]: hubspotCompanyId,
         },
         target: `Account:${externalIdField.toLowerCase()}:${hubspotCompanyId}`,
@@ -47,7 +47,7 @@ export function plannedWrite(command: SalesforceCommand): PlannedWrite {
       return {
         command,
         op: { kind: 'update', sobject: 'Account' },
-        record: { ...without(fields, ['Id']), Id: accountId },
+        record: { ...without(fields, ['id']), Id: accountId },
         target: `Account:${accountId}`,
       };
     }
@@ -72,12 +72,19 @@ export function plannedWrite(command: SalesforceCommand): PlannedWrite {
   }
 }
 
+/** The fields less those named in `names` (lower case), compared without case. */
 function without(
   fields: Readonly<Record<string, SalesforceValue>>,
   names: readonly string[],
 ): Record<string, SalesforceValue> {
-  const drop = new Set(names.map((n) => n.toLowerCase()));
-  return Object.fromEntries(Object.entries(fields).filter(([k]) => !drop.has(k.toLowerCase())));
+  const out: Record<string, SalesforceValue> = {};
+  for (const key in fields) {
+    if (!Object.hasOwn(fields, key)) continue;
+    const value = fields[key];
+    if (value === undefined || names.includes(key.toLowerCase())) continue;
+    out[key] = value;
+  }
+  return out;
 }
 
 /**
