@@ -50,6 +50,15 @@ const FIXES = [
     with: path.join(here, 'kafkajs/produceRequestV3.cjs'),
   },
   {
+    // Noise, not behaviour: with nothing pending, the check was scheduled `-1 - Date.now()` ms
+    // ahead, which Node 24 reports on stderr (TimeoutNegativeWarning) before running it in 1 ms,
+    // as it still does.
+    pkg: 'kafkajs',
+    version: '2.2.4',
+    file: 'src/network/requestQueue/index.js',
+    edits: [{ from: '      }, scheduleAt)', to: '      }, Math.max(0, scheduleAt))', count: 1 }],
+  },
+  {
     // CPU, not correctness: every Encoder (one per record, and each time it grows) took a fresh
     // zero-filled ArrayBuffer; allocUnsafe takes small ones from Node's pool. An Encoder writes
     // its bytes in order and hands out only `buf.slice(0, offset)`, so no unwritten byte leaves
