@@ -1,17 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Partitioners, type Message, type PartitionMetadata } from 'kafkajs';
 import { murmur2, murmur2Partitioner, murmur2String, partitionForKey } from './partitioner.js';
-
-/** Small seeded PRNG (mulberry32), so a failing key can be reproduced from the seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as prng } from './seeded-random.fixture.js';
 
 const int = (rnd: () => number, below: number) => Math.floor(rnd() * below);
 

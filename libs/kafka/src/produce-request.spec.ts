@@ -5,23 +5,12 @@ import {
   kafkajsRecordEncoderProduceRequest,
   type ProduceRequestArgs,
 } from './produce-request.js';
-
-/** A small deterministic generator (mulberry32), so a failure names a reproducible seed. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { seededRandom } from './seeded-random.fixture.js';
 
 type Message = ProduceRequestArgs['topicData'][number]['partitions'][number]['messages'][number];
 
 function generatedRequest(seed: number): ProduceRequestArgs {
-  const random = generator(seed);
+  const random = seededRandom(seed);
   const int = (n: number) => Math.floor(random() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)] as T;
   const text = () =>
