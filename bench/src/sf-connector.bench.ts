@@ -26,7 +26,7 @@ import { createKafka, ensureTopics, type Consumer } from '@crm-sync/kafka';
 import { createLogger } from '@crm-sync/runtime';
 import jsforce from 'jsforce';
 import { MongoClient } from 'mongodb';
-import { groupProgress, watchUntil } from './lib/group-progress.js';
+import { groupProgress, waitForCount } from './lib/group-progress.js';
 import { cpuSeconds, peakRssMb, percentiles, report } from './lib/measure.js';
 import { startService, type ServiceProcess } from './lib/service-process.js';
 
@@ -53,6 +53,8 @@ const run = randomBytes(4).toString('hex');
 const prefix = `bench-${run}`;
 const dbName = `bench_sfc_${run}`;
 const connectionId = 'bench';
+/** The connector's group prefix; its command consumer is `<prefix>-commands`. */
+const CONNECTOR_GROUP = `bench-sfc-${run}`;
 const logger = createLogger('bench', { level: 'warn' });
 const kafka = createKafka({ brokers: BROKERS, clientId: 'bench', logger });
 const topic = (id: keyof typeof TOPICS) => topicName(TOPICS[id].ref, prefix);
@@ -102,10 +104,9 @@ async function produceCommands(from: number, count: number): Promise<void> {
   }
 }
 
-/** Counts committed results as they arrive; `times[k]` is when the (k+1)-th arrived. */
+/** Counts committed results as they arrive. */
 async function resultCounter(phase: string): Promise<{
   count: () => number;
-  at: (n: number) => number;
   stop: () => Promise<void>;
 }> {
   const consumer: Consumer = kafka.consumer({
@@ -114,20 +115,14 @@ async function resultCounter(phase: string): Promise<{
   });
   await consumer.connect();
   await consumer.subscribe({ topic: topic('commandResults'), fromBeginning: true });
-  const marks: { n: number; t: number }[] = [];
   let n = 0;
   await consumer.run({
     eachBatch: ({ batch }) => {
       n += batch.messages.length;
-      marks.push({ n, t: performance.now() });
       return Promise.resolve();
     },
   });
-  return {
-    count: () => n,
-    at: (k) => marks.find((m) => m.n >= k)?.t ?? Number.NaN,
-    stop: () => consumer.disconnect(),
-  };
+  return { count: () => n, stop: () => consumer.disconnect() };
 }
 
 function connectorEnv(extra: Record<string, string>): Record<string, string> {
@@ -138,7 +133,7 @@ function connectorEnv(extra: Record<string, string>): Record<string, string> {
     MONGO_DB: dbName,
     LOG_LEVEL: 'warn',
     CONNECTION_ID: connectionId,
-    SF_CONNECTOR_GROUP: `bench-sfc-${run}`,
+    SF_CONNECTOR_GROUP: CONNECTOR_GROUP,
     SF_LOGIN_URL: `http://127.0.0.1:${SANDBOX_PORT}`,
     SF_AUTH_FLOW: 'client_credentials',
     SF_CLIENT_ID: CLIENT.id,
@@ -160,19 +155,6 @@ async function control<T>(method: string, path: string, body?: unknown): Promise
   return (await res.json()) as T;
 }
 
-async function waitForCount(count: () => number, target: number, what: string): Promise<void> {
-  let last = performance.now();
-  while (count() < target) {
-    await sleep(20);
-    if (performance.now() - last > 5_000) {
-      process.stderr.write(
-        `… ${count().toLocaleString('en-US')} of ${target.toLocaleString('en-US')} ${what}\n`,
-      );
-      last = performance.now();
-    }
-  }
-}
-
 /**
  * Phase A: limits off. The commands wait in Kafka before the connector starts, and progress is
  * read from the connector group's committed offsets (committed in the results' transaction), so
@@ -182,7 +164,7 @@ async function throughput() {
   await produceCommands(0, RECORDS);
   const progress = await groupProgress(
     kafka,
-    `${connectorEnv({})['SF_CONNECTOR_GROUP']}-commands`,
+    `${CONNECTOR_GROUP}-commands`,
     topic('salesforceCommands'),
   );
   const connector = await startService('sf-connector', connectorEnv(PHASE_A_ENV), {
@@ -191,7 +173,7 @@ async function throughput() {
   });
   try {
     const cpuBefore = cpuSeconds(connector.pid);
-    const span = await watchUntil(progress.committed, RECORDS, { what: 'commands committed' });
+    const span = await waitForCount(progress.committed, RECORDS, 'commands committed', 100);
     const cpu = cpuSeconds(connector.pid) - cpuBefore;
     const seconds = (span.doneAt - span.firstAt) / 1000;
     const calls = (await control<{ used: number }>('GET', '/limits')).used;

@@ -29,16 +29,17 @@ export async function groupProgress(
 }
 
 /**
- * Polls `count` until it reaches `target`. Returns when the count first moved and what it was
- * then, and when it reached the target (performance.now()): `(target - firstCount)` messages
- * took `doneAt - firstAt`, from one commit to the last, to within one probe interval.
+ * Polls `count` (every `intervalMs`, default 20) until it reaches `target`, noting progress on
+ * stderr every 5 s. Returns when the count first moved and what it was then, and when it reached
+ * the target (performance.now()): `target - firstCount` items took `doneAt - firstAt`, to within
+ * one probe interval.
  */
-export async function watchUntil(
-  count: () => Promise<number>,
+export async function waitForCount(
+  count: () => number | Promise<number>,
   target: number,
-  options: { intervalMs?: number; what: string },
+  what: string,
+  intervalMs = 20,
 ): Promise<{ firstAt: number; firstCount: number; doneAt: number }> {
-  const interval = options.intervalMs ?? 100;
   let first: { at: number; n: number } | undefined;
   let lastReport = performance.now();
   for (;;) {
@@ -48,10 +49,10 @@ export async function watchUntil(
     if (n >= target) return { firstAt: first?.at ?? now, firstCount: first?.n ?? 0, doneAt: now };
     if (now - lastReport > 5_000) {
       process.stderr.write(
-        `… ${n.toLocaleString('en-US')} of ${target.toLocaleString('en-US')} ${options.what}\n`,
+        `… ${n.toLocaleString('en-US')} of ${target.toLocaleString('en-US')} ${what}\n`,
       );
       lastReport = now;
     }
-    await new Promise((r) => setTimeout(r, interval));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

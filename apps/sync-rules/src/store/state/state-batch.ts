@@ -47,8 +47,11 @@ export class StateBatch implements SyncStore {
     const out: StateRecord[] = [];
     for (const [table, rows] of this.staged) {
       for (const [id, row] of rows) {
-        if (table.holds(id, row ?? undefined)) continue;
-        out.push({ table: table.name, id, seq: Math.max(now, table.seqOf(id) + 1), row });
+        // Serialized once: compared here, then written to the changelog and into the state.
+        const json = row === null || row === undefined ? undefined : JSON.stringify(row);
+        if (table.holds(id, json)) continue;
+        const seq = Math.max(now, table.seqOf(id) + 1);
+        out.push({ table: table.name, id, seq, row, ...(json === undefined ? {} : { json }) });
       }
     }
     return out;
@@ -244,7 +247,7 @@ export function applyRecords(state: SyncState, records: readonly StateRecord[]):
   let applied = 0;
   for (const r of records) {
     const table = state.tables.get(r.table);
-    if (table?.apply(r.id, r.seq, r.row ?? undefined)) applied++;
+    if (table?.apply(r.id, r.seq, r.row ?? undefined, r.json)) applied++;
   }
   return applied;
 }

@@ -22,7 +22,11 @@ export function encodeRecord(topic: string, r: StateRecord): OutboundMessage {
   return {
     topic,
     key: r.table + SEP + r.id,
-    value: JSON.stringify({ seq: r.seq, row: r.row }),
+    // JSON.stringify({ seq, row }), with the row's serialization reused when the record has it.
+    value:
+      r.json === undefined
+        ? JSON.stringify({ seq: r.seq, row: r.row })
+        : `{"seq":${String(r.seq)},"row":${r.json}}`,
     headers: { [SEQ_HEADER]: String(r.seq) },
   };
 }

@@ -110,4 +110,6 @@ export interface StateRecord {
   readonly id: string;
   readonly seq: number;
   readonly row: unknown;
+  /** `JSON.stringify(row)` when the record's maker had it already (a row that is not removed). */
+  readonly json?: string;
 }

@@ -82,11 +82,9 @@ export class Table<T> {
     return value;
   }
 
-  /** Whether the table holds exactly `row` under `id` (`undefined`: holds no row). */
-  holds(id: string, row: T | undefined): boolean {
-    const held = this.rows.get(id);
-    if (held === undefined || row === undefined) return held === undefined && row === undefined;
-    return held.json === JSON.stringify(row);
+  /** Whether the table holds exactly the row serialized as `json` (`undefined`: holds no row). */
+  holds(id: string, json: string | undefined): boolean {
+    return this.rows.get(id)?.json === json;
   }
 
   seqOf(id: string): number {
@@ -110,8 +108,11 @@ export class Table<T> {
     return this.indexers[index]?.(row) ?? [];
   }
 
-  /** Stores (or with `undefined` removes) a row if `seq` is not older than the held one. */
-  apply(id: string, seq: number, row: T | undefined): boolean {
+  /**
+   * Stores (or with `undefined` removes) a row if `seq` is not older than the held one; `json`
+   * is the row serialized, when the caller has it already.
+   */
+  apply(id: string, seq: number, row: T | undefined, json?: string): boolean {
     const held = this.rows.get(id);
     if (held !== undefined && held.seq >= seq) return false;
     if (held !== undefined) {
@@ -124,7 +125,7 @@ export class Table<T> {
       this.rows.delete(id);
       return true;
     }
-    this.rows.set(id, { seq, json: JSON.stringify(row) });
+    this.rows.set(id, { seq, json: json ?? JSON.stringify(row) });
     this.countRow(id, row, 1);
     const c = connectionOf(id);
     for (const [index, values] of this.indexes) {
