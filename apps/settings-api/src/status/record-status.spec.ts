@@ -59,7 +59,7 @@ describe('recordStatus', () => {
       ],
       account: {
         accountId: '001000000000001AAA',
-        fieldChangedAt: { Name: '2026-03-01T08:00:00.000Z', Phone: '2026-03-01T09:30:00.000Z' },
+        changedAt: '2026-03-01T09:30:00.000Z',
         deleted: false,
       },
     });

@@ -78,8 +78,8 @@ export function recordStatus(facts: RecordFacts): RecordStatusView {
           },
     lastSync,
     lastChange: {
-      salesforce: latestOf(facts.account?.fieldChangedAt),
-      hubspot: latestOf(facts.company?.propertyChangedAt),
+      salesforce: facts.account?.changedAt ?? null,
+      hubspot: facts.company?.changedAt ?? null,
     },
     errors,
     history,
@@ -117,13 +117,4 @@ export function errorItem(e: ErrorDoc): ErrorItem {
 
 function texts(d: DecisionItem): string {
   return d.reasons.map((r) => r.text).join(' ');
-}
-
-function latestOf(times: Readonly<Record<string, string>> | undefined): string | null {
-  let best: string | null = null;
-  for (const t of Object.values(times ?? {})) {
-    if (!Number.isNaN(Date.parse(t)) && (best === null || Date.parse(t) > Date.parse(best)))
-      best = t;
-  }
-  return best;
 }

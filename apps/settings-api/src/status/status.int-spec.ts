@@ -46,8 +46,8 @@ beforeAll(async () => {
       _id: `${c}:${ACCOUNT}`,
       connectionId: c,
       accountId: ACCOUNT,
-      fields: { Name: 'ACME' },
-      fieldChangedAt: { Name: '2026-03-01T08:59:00.000Z' },
+      // As sync-rules writes it: the latest change time only.
+      changedAt: '2026-03-01T08:59:00.000Z',
       createdDate: '2026-02-01T00:00:00.000Z',
       deleted: false,
     },
@@ -70,7 +70,8 @@ beforeAll(async () => {
         name: companyId,
         salesforceaccountid: companyId === LINKED_COMPANY ? ACCOUNT : null,
       },
-      propertyChangedAt: { name: '2026-03-01T09:30:00.000Z' },
+      // As sync-rules wrote it before it kept the latest change time only.
+      propertyChangedAt: { name: '2026-03-01T09:30:00.000Z', domain: '2026-03-01T09:00:00.000Z' },
       autoCreated: false,
       deleted: false,
     })),

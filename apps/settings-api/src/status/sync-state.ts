@@ -26,18 +26,46 @@ export const ErrorDoc = SyncErrorData.extend({
 });
 export type ErrorDoc = z.infer<typeof ErrorDoc> & { readonly id: string };
 
-export const AccountDoc = z.object({
-  accountId: z.string(),
-  fieldChangedAt: z.record(z.string(), z.string()).default({}),
-  deleted: z.boolean().default(false),
-});
+/** The latest of per-field change times (ISO date-times), or null. */
+function latestOf(times: Readonly<Record<string, string>> | undefined): string | null {
+  let best: string | null = null;
+  for (const t of Object.values(times ?? {})) {
+    if (!Number.isNaN(Date.parse(t)) && (best === null || Date.parse(t) > Date.parse(best)))
+      best = t;
+  }
+  return best;
+}
+
+const times = z.record(z.string(), z.string()).optional();
+
+/**
+ * `changedAt`: the record's last change. Documents written before sync-rules kept only that hold
+ * every field's time instead (`fieldChangedAt`, `propertyChangedAt`): the latest of them.
+ */
+export const AccountDoc = z
+  .object({
+    accountId: z.string(),
+    changedAt: z.string().nullable().optional(),
+    fieldChangedAt: times,
+    deleted: z.boolean().default(false),
+  })
+  .transform(({ fieldChangedAt, changedAt, ...doc }) => ({
+    ...doc,
+    changedAt: changedAt ?? latestOf(fieldChangedAt),
+  }));
 export type AccountDoc = z.infer<typeof AccountDoc>;
 
-export const CompanyDoc = z.object({
-  companyId: z.string(),
-  propertyChangedAt: z.record(z.string(), z.string()).default({}),
-  deleted: z.boolean().default(false),
-});
+export const CompanyDoc = z
+  .object({
+    companyId: z.string(),
+    changedAt: z.string().nullable().optional(),
+    propertyChangedAt: times,
+    deleted: z.boolean().default(false),
+  })
+  .transform(({ propertyChangedAt, changedAt, ...doc }) => ({
+    ...doc,
+    changedAt: changedAt ?? latestOf(propertyChangedAt),
+  }));
 export type CompanyDoc = z.infer<typeof CompanyDoc>;
 
 /** sync-rules' record counts of a connection (apps/sync-rules/src/store/counts-writer.ts). */

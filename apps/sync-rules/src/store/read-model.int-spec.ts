@@ -57,6 +57,9 @@ function decision(i: number) {
   };
 }
 
+/** A row version's change time. */
+const version = (seq: number) => new Date(Date.UTC(2026, 2, seq)).toISOString();
+
 describe('ReadModelSink', () => {
   it('writes batches of hundreds of rows and decisions, once each, and only the tables the API reads', async () => {
     const accounts = 600;
@@ -71,7 +74,7 @@ describe('ReadModelSink', () => {
           row: {
             accountId: accountId(i),
             fields: { Name: 'Acme' },
-            fieldChangedAt: { Name: `v${String(seq)}` },
+            fieldTimes: { all: version(seq) },
             deleted: false,
           },
         }),
@@ -101,7 +104,7 @@ describe('ReadModelSink', () => {
       await producer.send({ topic: decisionsTopic, messages: decisions });
       await waitFor(
         async () =>
-          (await count('accounts', { 'fieldChangedAt.Name': 'v1' })) === accounts &&
+          (await count('accounts', { changedAt: version(1) })) === accounts &&
           (await count('decisions')) === accounts,
         { description: 'every account at version 1 and every decision', timeoutMs: 60_000 },
       );
@@ -109,13 +112,10 @@ describe('ReadModelSink', () => {
       // FerretDB cannot take in one command), and every decision redelivered.
       await producer.send({ topic: stateTopic, messages: rows(2) });
       await producer.send({ topic: decisionsTopic, messages: decisions });
-      await waitFor(
-        async () => (await count('accounts', { 'fieldChangedAt.Name': 'v2' })) === accounts,
-        {
-          description: 'every account at version 2',
-          timeoutMs: 60_000,
-        },
-      );
+      await waitFor(async () => (await count('accounts', { changedAt: version(2) })) === accounts, {
+        description: 'every account at version 2',
+        timeoutMs: 60_000,
+      });
       await waitFor(() => sink.duplicateDecisions === accounts, {
         description: 'the redelivered decisions refused as duplicates',
       });

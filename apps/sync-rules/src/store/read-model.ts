@@ -10,6 +10,7 @@ import {
 
 type ReadModelDoc = Document & { _id: string };
 type AnyBulkWriteOperation = BulkOp<ReadModelDoc>;
+import { latestChange } from './state/row-codecs.js';
 import { decodeRecord } from './state/state-changelog.js';
 import { SEP } from './state/table.js';
 
@@ -18,7 +19,7 @@ const readModelId = (rowId: string) => rowId.split(SEP).join(':');
 
 /**
  * The changelog tables the settings API reads, and what of each row it reads
- * (apps/settings-api/src/status/sync-state.ts). The others (contacts, associations, pending
+ * (apps/settings-api/src/status/sync-state.ts), from the rows' stored form (`row-codecs.ts`). The others (contacts, associations, pending
  * creates, cancelled jobs) serve the engine only, which keeps them in memory and in the changelog;
  * so do the record values and the links' write ledgers: the read model holds no CRM field values
  * but a company's account id. Small documents are what FerretDB writes fastest.
@@ -30,11 +31,19 @@ const pick =
 
 const READ_MODEL_ROWS: ReadonlyMap<string, (row: Document) => Document> = new Map([
   ['links', pick('accountId', 'companyId', 'linkedAt', 'via', 'deletedOn')],
-  ['accounts', pick('accountId', 'fieldChangedAt', 'createdDate', 'deleted')],
+  // Of the change times, the latest only ("last change" in a record's status).
+  [
+    'accounts',
+    (a: Document) => ({
+      ...pick('accountId', 'createdDate', 'deleted')(a),
+      changedAt: latestChange(a, 'fieldTimes', 'fieldChangedAt'),
+    }),
+  ],
   [
     'companies',
     (c: Document) => ({
-      ...pick('companyId', 'propertyChangedAt', 'autoCreated', 'deleted')(c),
+      ...pick('companyId', 'autoCreated', 'deleted')(c),
+      changedAt: latestChange(c, 'propertyTimes', 'propertyChangedAt'),
       properties: {
         salesforceaccountid:
           (c['properties'] as Record<string, unknown> | undefined)?.['salesforceaccountid'] ?? null,

@@ -48,10 +48,12 @@ export class StateBatch implements SyncStore {
     for (const [table, rows] of this.staged) {
       for (const [id, row] of rows) {
         // Serialized once: compared here, then written to the changelog and into the state.
-        const json = row === null || row === undefined ? undefined : JSON.stringify(row);
+        const stored = row === null || row === undefined ? null : table.toStored(row);
+        const json = stored === null ? undefined : JSON.stringify(stored);
         if (table.holds(id, json)) continue;
         const seq = Math.max(now, table.seqOf(id) + 1);
-        out.push({ table: table.name, id, seq, row, ...(json === undefined ? {} : { json }) });
+        const record = { table: table.name, id, seq, row: stored };
+        out.push(json === undefined ? record : { ...record, json });
       }
     }
     return out;

@@ -9,6 +9,7 @@ import type {
   RecordedError,
   SalesforceContactState,
 } from '../sync-store.port.js';
+import { accountCodec, companyCodec } from './row-codecs.js';
 import { SEP, Table } from './table.js';
 
 export interface JobState {
@@ -35,7 +36,12 @@ export class SyncState {
     { company: (l) => [l.companyId] },
     { all: () => true, deletedSide: (l) => l.deletedOn !== null },
   );
-  readonly accounts = new Table<AccountState>('accounts', {}, { live: (a) => !a.deleted });
+  readonly accounts = new Table<AccountState>(
+    'accounts',
+    {},
+    { live: (a) => !a.deleted },
+    accountCodec,
+  );
   readonly companies = new Table<CompanyState>(
     'companies',
     {
@@ -46,6 +52,7 @@ export class SyncState {
       host: (co) => (co.deleted ? [] : companyHosts(co.properties)),
     },
     { live: (co) => !co.deleted },
+    companyCodec,
   );
   readonly associations = new Table<Association>('associations', {
     company: (a) => [a.companyId],
@@ -104,7 +111,10 @@ export function syncCounts(state: SyncState, connectionId: string): SyncCounts {
 export const rowId = (connectionId: string, ...parts: string[]) =>
   [connectionId, ...parts].join(SEP);
 
-/** One change of one row, as the changelog carries it (`row: null` removes the row). */
+/**
+ * One change of one row, as the changelog carries it: the row in its table's stored form
+ * (`Table.toStored`; `row: null` removes the row).
+ */
 export interface StateRecord {
   readonly table: string;
   readonly id: string;

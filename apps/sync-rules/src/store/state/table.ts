@@ -11,6 +11,8 @@ export type Indexers<T> = Readonly<Record<string, (row: T) => readonly string[]>
 /** Named predicates whose matching rows are counted per connection (see `count`). */
 export type Counters<T> = Readonly<Record<string, (row: T) => boolean>>;
 
+import type { RowCodec } from './row-codecs.js';
+
 /** Separates the parts of row ids and index values (never part of an id or a connection id). */
 export const SEP = '\u001f';
 
@@ -19,6 +21,7 @@ const connectionOf = (id: string) => id.slice(0, Math.max(0, id.indexOf(SEP)));
 
 interface Row {
   readonly seq: number;
+  /** The row in its stored form (see `RowCodec`). */
   readonly json: string;
 }
 
@@ -36,6 +39,7 @@ export class Table<T> {
     readonly name: string,
     readonly indexers: Indexers<T> = {},
     readonly counters: Counters<T> = {},
+    private readonly codec?: RowCodec<T>,
   ) {
     for (const index of Object.keys(indexers)) this.indexes.set(index, new Map());
     this.counterList = Object.entries(counters);
@@ -65,7 +69,21 @@ export class Table<T> {
 
   get(id: string): T | undefined {
     const row = this.rows.get(id);
-    return row === undefined ? undefined : (JSON.parse(row.json) as T);
+    return row === undefined ? undefined : this.parse(row.json);
+  }
+
+  /** A row in the form it is stored in (and carried by the changelog). */
+  toStored(row: T): unknown {
+    return this.codec ? this.codec.toStored(row) : row;
+  }
+
+  /** A stored row (as the changelog carries it) in the form the rules use. */
+  fromStored(stored: unknown): T {
+    return this.codec ? this.codec.fromStored(stored) : (stored as T);
+  }
+
+  private parse(json: string): T {
+    return this.fromStored(JSON.parse(json));
   }
 
   /**
@@ -77,12 +95,12 @@ export class Table<T> {
     if (row === undefined) return undefined;
     const cached = this.shared.get(id);
     if (cached?.seq === row.seq) return cached.value;
-    const value = deepFreeze(JSON.parse(row.json) as T);
+    const value = deepFreeze(this.parse(row.json));
     this.shared.set(id, { seq: row.seq, value });
     return value;
   }
 
-  /** Whether the table holds exactly the row serialized as `json` (`undefined`: holds no row). */
+  /** Whether the table holds exactly the stored row serialized as `json` (`undefined`: none). */
   holds(id: string, json: string | undefined): boolean {
     return this.rows.get(id)?.json === json;
   }
@@ -100,7 +118,7 @@ export class Table<T> {
   /** Every row of one connection (a scan: for jobs, never on the per-event path). */
   *rowsOf(connectionId: string): Generator<T> {
     const prefix = connectionId + SEP;
-    for (const [id, row] of this.rows) if (id.startsWith(prefix)) yield JSON.parse(row.json) as T;
+    for (const [id, row] of this.rows) if (id.startsWith(prefix)) yield this.parse(row.json);
   }
 
   /** Indexed values of a row (for an overlay that must tell whether a changed row still matches). */
@@ -109,23 +127,27 @@ export class Table<T> {
   }
 
   /**
-   * Stores (or with `undefined` removes) a row if `seq` is not older than the held one; `json`
-   * is the row serialized, when the caller has it already.
+   * Stores (or with `undefined` removes) a row, given in its stored form as the changelog carries
+   * it, if `seq` is not older than the held one; `json` is the stored row serialized, when the
+   * caller has it already.
    */
-  apply(id: string, seq: number, row: T | undefined, json?: string): boolean {
+  apply(id: string, seq: number, stored: unknown, json?: string): boolean {
     const held = this.rows.get(id);
     if (held !== undefined && held.seq >= seq) return false;
-    if (held !== undefined) {
-      const old = JSON.parse(held.json) as T;
+    const derived = this.counterList.length > 0 || this.indexes.size > 0;
+    if (held !== undefined && derived) {
+      const old = this.parse(held.json);
       this.unindex(id, old);
       this.countRow(id, old, -1);
     }
     this.shared.delete(id);
-    if (row === undefined) {
+    if (stored === undefined || stored === null) {
       this.rows.delete(id);
       return true;
     }
-    this.rows.set(id, { seq, json: json ?? JSON.stringify(row) });
+    this.rows.set(id, { seq, json: json ?? JSON.stringify(stored) });
+    if (!derived) return true;
+    const row = this.fromStored(stored);
     this.countRow(id, row, 1);
     const c = connectionOf(id);
     for (const [index, values] of this.indexes) {
