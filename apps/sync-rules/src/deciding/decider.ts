@@ -898,8 +898,20 @@ function complete<V>(
   values: Readonly<Record<string, V | null>>,
   mapped: readonly string[],
 ): Record<string, V | null> {
-  if (p.changeType !== 'created' && p.changeType !== 'snapshot') return { ...values };
-  return { ...Object.fromEntries(mapped.map((f) => [f, null])), ...values };
+  const out = { ...values };
+  if (p.changeType !== 'created' && p.changeType !== 'snapshot') return out;
+  for (const f of mapped) {
+    // (defined, not assigned: a field named `__proto__` stays an entry)
+    if (!Object.hasOwn(out, f)) {
+      Object.defineProperty(out, f, {
+        value: null,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+  return out;
 }
 
 /**
@@ -979,10 +991,26 @@ function foldCompany(
   };
 }
 
-function mappedFields(mappings: readonly FieldMapping[], side: 'salesforce' | 'hubspot'): string[] {
-  return mappings
-    .filter((m) => m.rule !== 'dont_sync')
-    .map((m) => (side === 'salesforce' ? m.salesforceField : m.hubspotProperty));
+/** Per mappings version (the store shares one frozen list per version): the synced fields. */
+const mappedBySide = new WeakMap<
+  readonly FieldMapping[],
+  { readonly salesforce: readonly string[]; readonly hubspot: readonly string[] }
+>();
+
+function mappedFields(
+  mappings: readonly FieldMapping[],
+  side: 'salesforce' | 'hubspot',
+): readonly string[] {
+  let sides = mappedBySide.get(mappings);
+  if (sides === undefined) {
+    const synced = mappings.filter((m) => m.rule !== 'dont_sync');
+    sides = {
+      salesforce: synced.map((m) => m.salesforceField),
+      hubspot: synced.map((m) => m.hubspotProperty),
+    };
+    mappedBySide.set(mappings, sides);
+  }
+  return sides[side];
 }
 
 function pick<V>(values: Readonly<Record<string, V>>, keys: readonly string[]): Record<string, V> {

@@ -40,6 +40,14 @@ describe('compactTimes / expandTimes', () => {
     expect(expandTimes(values, compactTimes(values, times))).toEqual(times);
   });
 
+  it('keeps a field named __proto__ as a plain entry', () => {
+    const values = JSON.parse('{"__proto__":"v","Name":"Acme"}') as Record<string, unknown>;
+    const times = JSON.parse(`{"__proto__":"${T2}","Name":"${T1}"}`) as Record<string, string>;
+    const back = expandTimes(values, viaJson(compactTimes(values, times)));
+    expect(Object.entries(back).sort()).toEqual(Object.entries(times).sort());
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+  });
+
   // Every combination, per field of four (one named like an Object.prototype member), of: no
   // value and no time, a value without a time, a value at one of three times, or a time without a
   // value: 7^4 cases. Each comes back exactly, through JSON, and stores exactly as its copy with

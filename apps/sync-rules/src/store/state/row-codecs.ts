@@ -62,15 +62,26 @@ export function expandTimes(
   values: Readonly<Record<string, unknown>>,
   stored: StoredTimes,
 ): Record<string, string> {
-  const named = new Map<string, string>();
-  for (const [t, fields] of Object.entries(stored.at ?? {}))
-    for (const f of fields) named.set(f, t);
+  const times: Record<string, string> = {};
+  const set = (field: string, t: string) => {
+    // (`__proto__` is the one name a plain assignment would not store as an entry.)
+    if (field === '__proto__') {
+      Object.defineProperty(times, field, {
+        value: t,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else times[field] = t;
+  };
+  if (stored.at !== undefined) {
+    for (const t of Object.keys(stored.at)) for (const f of stored.at[t] ?? []) set(f, t);
+  }
   const { all } = stored;
   if (all !== undefined) {
-    for (const k of Object.keys(values)) if (!named.has(k)) named.set(k, all);
+    for (const k of Object.keys(values)) if (!Object.hasOwn(times, k)) set(k, all);
   }
-  // (fromEntries: a field named like an Object.prototype member stays a plain own entry.)
-  return Object.fromEntries(named);
+  return times;
 }
 
 /** The latest of stored times (ISO date-times), or null when there are none. */

@@ -17,7 +17,7 @@ import {
   type StateRecord,
   type SyncState,
 } from './sync-state.js';
-import type { Table } from './table.js';
+import { SEP, type Table } from './table.js';
 
 /**
  * The SyncStore one batch works with: reads see the committed state plus this batch's own
@@ -30,6 +30,12 @@ import type { Table } from './table.js';
  */
 export class StateBatch implements SyncStore {
   private readonly staged = new Map<Table<unknown>, Map<string, unknown>>();
+  /**
+   * Per table, the staged rows' index values (`<index><SEP><connection><SEP><value>` → row ids),
+   * so a lookup costs the same however many rows the batch staged. A row staged again keeps its
+   * earlier entries: `find` checks each candidate's current values.
+   */
+  private readonly stagedIndex = new Map<Table<unknown>, Map<string, Set<string>>>();
 
   constructor(
     private readonly state: SyncState,
@@ -68,16 +74,31 @@ export class StateBatch implements SyncStore {
   }
 
   private write<T>(table: Table<T>, id: string, row: T | undefined): void {
-    let rows = this.staged.get(table as Table<unknown>);
-    if (rows === undefined)
-      this.staged.set(table as Table<unknown>, (rows = new Map<string, unknown>()));
+    const key = table as Table<unknown>;
+    let rows = this.staged.get(key);
+    if (rows === undefined) this.staged.set(key, (rows = new Map<string, unknown>()));
     rows.set(id, row ?? null);
+    if (row === undefined) return;
+    const c = id.slice(0, id.indexOf(SEP));
+    let index = this.stagedIndex.get(key);
+    for (const name of Object.keys(table.indexers)) {
+      for (const v of table.valuesOf(name, row)) {
+        if (index === undefined)
+          this.stagedIndex.set(key, (index = new Map<string, Set<string>>()));
+        const at = name + SEP + c + SEP + v;
+        const ids = index.get(at);
+        if (ids === undefined) index.set(at, new Set([id]));
+        else ids.add(id);
+      }
+    }
   }
 
   private find<T>(table: Table<T>, index: string, c: string, value: string): T[] {
     const ids = new Set(table.idsBy(index, c, value));
-    const rows = this.staged.get(table as Table<unknown>);
-    if (rows) for (const id of rows.keys()) if (id.startsWith(rowId(c, ''))) ids.add(id);
+    const staged = this.stagedIndex
+      .get(table as Table<unknown>)
+      ?.get(index + SEP + c + SEP + value);
+    if (staged) for (const id of staged) ids.add(id);
     const out: T[] = [];
     for (const id of ids) {
       const row = this.read(table, id);
