@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CommandResult, topicName, TOPICS } from '@crm-sync/domain';
+import { SERVICE_NODE_FLAGS } from '@crm-sync/runtime';
 import { collect, testKafka, waitFor } from '@crm-sync/testing';
 import { accountIdOf, upsert } from './command-fixtures.js';
 import { Cleanup } from './cleanup.js';
@@ -43,10 +44,14 @@ beforeAll(async () => {
 afterAll(() => cleanup.run());
 
 function startProcess(env: Readonly<Record<string, string>>): ChildProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, 'apps/hs-connector/dist/main.js')], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...SERVICE_NODE_FLAGS, path.join(ROOT, 'apps/hs-connector/dist/main.js')],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout.on('data', (d: Buffer) => output.push(d.toString()));
   child.stderr.on('data', (d: Buffer) => output.push(d.toString()));
   children.push(child);

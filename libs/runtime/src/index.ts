@@ -5,3 +5,4 @@ export * from './mongo.js';
 export * from './service.js';
 export * from './service-context.js';
 export * from './ports.js';
+export * from './node-flags.js';

@@ -3,6 +3,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { nodeFlagsFor } from '@crm-sync/runtime';
 
 /** The processes of one crm-sync system, in start order (they stop in reverse). */
 export const SYSTEM_PROCESSES = [
@@ -203,7 +204,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       const out = createWriteStream(logs[name], { flags: 'a' });
       const child = spawn(
         process.execPath,
-        [path.join(options.root, 'apps', name, 'dist', 'main.js')],
+        [...nodeFlagsFor(name), path.join(options.root, 'apps', name, 'dist', 'main.js')],
         {
           env: {
             ...process.env,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_PORTS } from '@crm-sync/runtime';
+import { DEFAULT_PORTS, nodeFlagsFor, SERVICE_NODE_FLAGS } from '@crm-sync/runtime';
 import { parse } from 'yaml';
 
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -44,7 +44,11 @@ describe('docker-compose.yml', () => {
       const port = DEFAULT_PORTS[name];
       expect(service?.ports).toEqual([`${port}:${port}`]);
       expect(service?.environment?.['PORT']).toBe(port);
-      expect(service?.command).toEqual(['node', `apps/${name}/dist/main.js`]);
+      expect(service?.command).toEqual([
+        'node',
+        ...nodeFlagsFor(name),
+        `apps/${name}/dist/main.js`,
+      ]);
       expect(service?.healthcheck?.test.join(' ')).toContain(`127.0.0.1:${port}/`);
     },
   );
@@ -59,6 +63,14 @@ describe('docker-compose.yml', () => {
       expect(service?.environment?.['MONGO_URL']).toBe('mongodb://mongo:27017/');
     },
   );
+
+  it('runs the services, not the sandboxes, with the service V8 flags', () => {
+    expect(SERVICE_NODE_FLAGS.length).toBeGreaterThan(0);
+    for (const name of APPS)
+      expect(services[name]?.command).toEqual(expect.arrayContaining([...SERVICE_NODE_FLAGS]));
+    for (const name of SANDBOXES)
+      expect(services[name]?.command).toEqual(['node', `apps/${name}/dist/main.js`]);
+  });
 
   it('publishes Kafka and MongoDB on the same host ports as the local infrastructure', () => {
     expect(services['kafka']?.ports).toEqual([`${DEFAULT_PORTS.kafka}:${DEFAULT_PORTS.kafka}`]);
