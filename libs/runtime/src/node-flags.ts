@@ -12,7 +12,8 @@
  * Measured on the 20,000-account pipeline (sandboxes on V8's defaults), two runs each: the same
  * time to all companies (38.7–42.4 s with, 38.8–39.3 s without) and streaming latency; peak RSS
  * sync-rules 362–369 MB (536–604 without), sf-connector 263–266 (420–424), hs-connector 254–270
- * (473–515).
+ * (473–515). Where a process is CPU-bound it costs some CPU: the sf-connector write bench, 59–67 →
+ * 72–73 µs per record (see docs/decisions.md).
  *
  * The CRM sandboxes are not services: they hold a whole org or portal in memory, where these
  * flags would mean a full GC of it every few seconds (streaming latency p99 went from 0.3 to 3–5 s
