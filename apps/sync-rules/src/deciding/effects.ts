@@ -56,9 +56,11 @@ export class Effects {
         : this.item.cause.causationId;
   }
 
+  /** The processing time as ISO text, formatted once per item (every command and decision has it). */
   get at(): string {
-    return this.now.toISOString();
+    return (this.atText ??= this.now.toISOString());
   }
+  private atText: string | undefined;
 
   /** Builds a command envelope; `create` commands get a cause-free idempotency key (same record → same effect). */
   command<T extends CommandType>(
