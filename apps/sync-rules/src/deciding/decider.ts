@@ -900,18 +900,10 @@ function complete<V>(
 ): Record<string, V | null> {
   const out = { ...values };
   if (p.changeType !== 'created' && p.changeType !== 'snapshot') return out;
-  for (const f of mapped) {
-    // (defined, not assigned: a field named `__proto__` stays an entry)
-    if (!Object.hasOwn(out, f)) {
-      Object.defineProperty(out, f, {
-        value: null,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    }
-  }
-  return out;
+  const missing = mapped.filter((f) => !Object.hasOwn(out, f));
+  return missing.length === 0
+    ? out
+    : { ...out, ...Object.fromEntries(missing.map((f) => [f, null])) };
 }
 
 /**

@@ -8,21 +8,23 @@ import {
   type Document,
 } from 'mongodb';
 
-type ReadModelDoc = Document & { _id: string };
-type AnyBulkWriteOperation = BulkOp<ReadModelDoc>;
 import { latestChange } from './state/row-codecs.js';
 import { decodeRecord } from './state/state-changelog.js';
 import { SEP } from './state/table.js';
+
+type ReadModelDoc = Document & { _id: string };
+type AnyBulkWriteOperation = BulkOp<ReadModelDoc>;
 
 /** Read-model `_id`s: the row id with `:` between its parts (`<connectionId>:<accountId>`). */
 const readModelId = (rowId: string) => rowId.split(SEP).join(':');
 
 /**
  * The changelog tables the settings API reads, and what of each row it reads
- * (apps/settings-api/src/status/sync-state.ts), from the rows' stored form (`row-codecs.ts`). The others (contacts, associations, pending
- * creates, cancelled jobs) serve the engine only, which keeps them in memory and in the changelog;
- * so do the record values and the links' write ledgers: the read model holds no CRM field values
- * but a company's account id. Small documents are what FerretDB writes fastest.
+ * (apps/settings-api/src/status/sync-state.ts), from the rows' stored form (`row-codecs.ts`).
+ * The others (contacts, associations, pending creates, cancelled jobs) serve the engine only,
+ * which keeps them in memory and in the changelog; so do the record values and the links' write
+ * ledgers: the read model holds no CRM field values but a company's account id. Small documents
+ * are what FerretDB writes fastest.
  */
 const pick =
   (...fields: readonly string[]) =>

@@ -84,17 +84,22 @@ export function expandTimes(
   return times;
 }
 
-/** The latest of stored times (ISO date-times), or null when there are none. */
-export function latestTime(stored: StoredTimes | undefined): string | null {
+/** The latest of ISO date-times (by time, not text), or null when there are none. */
+function latestOf(times: Iterable<string>): string | null {
   let latest: string | null = null;
   let latestMs = -Infinity;
-  const consider = (t: string) => {
+  for (const t of times) {
     const ms = Date.parse(t);
     if (ms > latestMs) [latest, latestMs] = [t, ms];
-  };
-  if (stored?.all !== undefined) consider(stored.all);
-  for (const t of Object.keys(stored?.at ?? {})) consider(t);
+  }
   return latest;
+}
+
+/** The latest of stored times, or null when there are none. */
+export function latestTime(stored: StoredTimes | undefined): string | null {
+  const times = Object.keys(stored?.at ?? {});
+  if (stored?.all !== undefined) times.push(stored.all);
+  return latestOf(times);
 }
 
 type StoredAccount = Omit<AccountState, 'fieldChangedAt'> & {
@@ -143,12 +148,6 @@ export function latestChange(
   legacyField: 'fieldChangedAt' | 'propertyChangedAt',
 ): string | null {
   const legacy = stored[legacyField] as Readonly<Record<string, string>> | undefined;
-  if (legacy !== undefined) return latestTime({ at: invert(legacy) });
+  if (legacy !== undefined) return latestOf(Object.values(legacy));
   return latestTime(stored[timesField] as StoredTimes | undefined);
-}
-
-function invert(times: Readonly<Record<string, string>>): Record<string, string[]> {
-  const at: Record<string, string[]> = {};
-  for (const [f, t] of Object.entries(times)) (at[t] ??= []).push(f);
-  return at;
 }

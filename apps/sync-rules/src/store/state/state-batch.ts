@@ -17,7 +17,7 @@ import {
   type StateRecord,
   type SyncState,
 } from './sync-state.js';
-import { SEP, type Table } from './table.js';
+import { indexKey, RowIndex, SEP, type Table } from './table.js';
 
 /**
  * The SyncStore one batch works with: reads see the committed state plus this batch's own
@@ -31,11 +31,11 @@ import { SEP, type Table } from './table.js';
 export class StateBatch implements SyncStore {
   private readonly staged = new Map<Table<unknown>, Map<string, unknown>>();
   /**
-   * Per table, the staged rows' index values (`<index><SEP><connection><SEP><value>` → row ids),
-   * so a lookup costs the same however many rows the batch staged. A row staged again keeps its
-   * earlier entries: `find` checks each candidate's current values.
+   * Per table, the staged rows by index (`<index><SEP><index key>`), so a lookup costs the same
+   * however many rows the batch staged. A row staged again keeps its earlier entries: `find`
+   * checks each candidate's current values.
    */
-  private readonly stagedIndex = new Map<Table<unknown>, Map<string, Set<string>>>();
+  private readonly stagedIndex = new Map<Table<unknown>, RowIndex>();
 
   constructor(
     private readonly state: SyncState,
@@ -79,17 +79,10 @@ export class StateBatch implements SyncStore {
     if (rows === undefined) this.staged.set(key, (rows = new Map<string, unknown>()));
     rows.set(id, row ?? null);
     if (row === undefined) return;
-    const c = id.slice(0, id.indexOf(SEP));
     let index = this.stagedIndex.get(key);
-    for (const name of Object.keys(table.indexers)) {
-      for (const v of table.valuesOf(name, row)) {
-        if (index === undefined)
-          this.stagedIndex.set(key, (index = new Map<string, Set<string>>()));
-        const at = name + SEP + c + SEP + v;
-        const ids = index.get(at);
-        if (ids === undefined) index.set(at, new Set([id]));
-        else ids.add(id);
-      }
+    for (const [name, at] of table.indexEntries(id, row)) {
+      if (index === undefined) this.stagedIndex.set(key, (index = new RowIndex()));
+      index.add(name + SEP + at, id);
     }
   }
 
@@ -97,7 +90,7 @@ export class StateBatch implements SyncStore {
     const ids = new Set(table.idsBy(index, c, value));
     const staged = this.stagedIndex
       .get(table as Table<unknown>)
-      ?.get(index + SEP + c + SEP + value);
+      ?.ids(index + SEP + indexKey(c, value));
     if (staged) for (const id of staged) ids.add(id);
     const out: T[] = [];
     for (const id of ids) {

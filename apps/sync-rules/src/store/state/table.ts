@@ -1,3 +1,5 @@
+import type { RowCodec } from './row-codecs.js';
+
 /**
  * One table of sync-rules' in-memory state: rows by id, kept as JSON text (a fraction of the
  * memory of live objects: 200,000 accounts fit in ~100 MB), with secondary indexes for the
@@ -11,13 +13,35 @@ export type Indexers<T> = Readonly<Record<string, (row: T) => readonly string[]>
 /** Named predicates whose matching rows are counted per connection (see `count`). */
 export type Counters<T> = Readonly<Record<string, (row: T) => boolean>>;
 
-import type { RowCodec } from './row-codecs.js';
-
 /** Separates the parts of row ids and index values (never part of an id or a connection id). */
 export const SEP = '\u001f';
 
 /** Row ids start with the connection id, so index values are per connection too. */
 const connectionOf = (id: string) => id.slice(0, Math.max(0, id.indexOf(SEP)));
+
+/** An index key: a connection id and one indexed value (index values are per connection). */
+export const indexKey = (connectionId: string, value: string) => connectionId + SEP + value;
+
+/** Row ids by key; a key without ids is dropped. */
+export class RowIndex {
+  private readonly byKey = new Map<string, Set<string>>();
+
+  add(key: string, id: string): void {
+    const ids = this.byKey.get(key);
+    if (ids === undefined) this.byKey.set(key, new Set([id]));
+    else ids.add(id);
+  }
+
+  delete(key: string, id: string): void {
+    const ids = this.byKey.get(key);
+    ids?.delete(id);
+    if (ids?.size === 0) this.byKey.delete(key);
+  }
+
+  ids(key: string): ReadonlySet<string> | undefined {
+    return this.byKey.get(key);
+  }
+}
 
 interface Row {
   readonly seq: number;
@@ -29,7 +53,7 @@ export class Table<T> {
   private readonly rows = new Map<string, Row>();
   /** `getShared`'s parsed rows, by id, with the version they were parsed from. */
   private readonly shared = new Map<string, { readonly seq: number; readonly value: T }>();
-  private readonly indexes = new Map<string, Map<string, Set<string>>>();
+  private readonly indexes = new Map<string, RowIndex>();
   /** `<counter><SEP><connectionId>` → rows of the connection that match the counter now. */
   private readonly counts = new Map<string, number>();
   /** The counters as a list, made once: `apply` runs for every state row. */
@@ -41,7 +65,7 @@ export class Table<T> {
     readonly counters: Counters<T> = {},
     private readonly codec?: RowCodec<T>,
   ) {
-    for (const index of Object.keys(indexers)) this.indexes.set(index, new Map());
+    for (const index of Object.keys(indexers)) this.indexes.set(index, new RowIndex());
     this.counterList = Object.entries(counters);
   }
 
@@ -111,7 +135,7 @@ export class Table<T> {
 
   /** Ids of the connection's rows whose `index` values include `value`. */
   idsBy(index: string, connectionId: string, value: string): readonly string[] {
-    const ids = this.indexes.get(index)?.get(connectionId + SEP + value);
+    const ids = this.indexes.get(index)?.ids(indexKey(connectionId, value));
     return ids === undefined ? [] : [...ids];
   }
 
@@ -119,6 +143,16 @@ export class Table<T> {
   *rowsOf(connectionId: string): Generator<T> {
     const prefix = connectionId + SEP;
     for (const [id, row] of this.rows) if (id.startsWith(prefix)) yield this.parse(row.json);
+  }
+
+  /** Each index a row is found in, with the key it is found under there. */
+  indexEntries(id: string, row: T): (readonly [index: string, key: string])[] {
+    const c = connectionOf(id);
+    const entries: (readonly [string, string])[] = [];
+    for (const index of this.indexes.keys()) {
+      for (const v of this.valuesOf(index, row)) entries.push([index, indexKey(c, v)]);
+    }
+    return entries;
   }
 
   /** Indexed values of a row (for an overlay that must tell whether a changed row still matches). */
@@ -149,26 +183,12 @@ export class Table<T> {
     if (!derived) return true;
     const row = this.fromStored(stored);
     this.countRow(id, row, 1);
-    const c = connectionOf(id);
-    for (const [index, values] of this.indexes) {
-      for (const v of this.indexers[index]?.(row) ?? []) {
-        let ids = values.get(c + SEP + v);
-        if (ids === undefined) values.set(c + SEP + v, (ids = new Set()));
-        ids.add(id);
-      }
-    }
+    for (const [index, key] of this.indexEntries(id, row)) this.indexes.get(index)?.add(key, id);
     return true;
   }
 
   private unindex(id: string, row: T): void {
-    const c = connectionOf(id);
-    for (const [index, values] of this.indexes) {
-      for (const v of this.indexers[index]?.(row) ?? []) {
-        const ids = values.get(c + SEP + v);
-        ids?.delete(id);
-        if (ids?.size === 0) values.delete(c + SEP + v);
-      }
-    }
+    for (const [index, key] of this.indexEntries(id, row)) this.indexes.get(index)?.delete(key, id);
   }
 }
 
