@@ -116,6 +116,7 @@ export class ReadModelSink {
       minBytes: 1_048_576,
       maxWaitTimeInMs: 500,
       maxBytesPerPartition: 2 * 1_048_576,
+      maxBytes: 4 * 1_048_576,
     });
     this.consumer = consumer;
     await consumer.connect();

@@ -94,7 +94,8 @@ export class StateReplica {
       groupId: `${this.groupPrefix}-state-${randomUUID()}`,
       readUncommitted: false,
       maxWaitTimeInMs: 20,
-      maxBytesPerPartition: 4 * 1_048_576,
+      maxBytesPerPartition: 1_048_576,
+      maxBytes: 4 * 1_048_576,
     });
     this.consumer = consumer;
     await consumer.connect();
