@@ -176,6 +176,12 @@ async function main() {
         { timeoutMs: 30_000, intervalMs: 5, description: `the new name of ${Id} in HubSpot` },
       );
       latencies.push(performance.now() - t0);
+      const took = latencies.at(-1) ?? 0;
+      if (process.env['BENCH_TRACE'] && took > 500) {
+        process.stderr.write(
+          `${new Date().toISOString()} latency sample ${String(i)}: ${took.toFixed(0)} ms\n`,
+        );
+      }
     }
     const p = percentiles(latencies);
     const figures: Record<string, string | number> = {
