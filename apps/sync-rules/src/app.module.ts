@@ -2,6 +2,7 @@ import { Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs
 import { ServiceContextModule, type ServiceContext } from '@crm-sync/runtime';
 import type { SyncRulesConfig } from './config.js';
 import { systemClock } from './deciding/ports.js';
+import { DiskStorage, MemoryStorage } from './store/state/row-store.js';
 import { SyncRulesEngine } from './sync-rules.service.js';
 
 /** Starts the engine once Nest is up; the context stops it first on shutdown. */
@@ -28,6 +29,13 @@ export class AppModule {
       groupPrefix: config.SYNC_RULES_GROUP,
       keyConcurrency: config.SYNC_RULES_KEY_CONCURRENCY,
       partitionsConcurrently: config.SYNC_RULES_PARTITIONS_CONCURRENTLY,
+      stateStorage:
+        config.SYNC_RULES_STATE_STORE === 'disk'
+          ? new DiskStorage({
+              dir: config.SYNC_RULES_STATE_DIR,
+              cacheMiB: config.SYNC_RULES_STATE_CACHE_MB,
+            })
+          : new MemoryStorage(),
     });
     // Registered after the admin and database: closed before them.
     ctx.onClose('sync-rules-engine', () => engine.stop());

@@ -7,6 +7,7 @@ import {
   parseConfig,
   type Env,
 } from '@crm-sync/runtime';
+import { tmpdir } from 'node:os';
 import { z } from 'zod';
 
 /** Everything sync-rules reads from its environment, parsed once at boot. */
@@ -31,6 +32,16 @@ export const SyncRulesConfig = z.object({
   SYNC_RULES_KEY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   /** Partitions each stage processes at once, each in its own Kafka transaction. */
   SYNC_RULES_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(2),
+  /**
+   * Where the engine's state lives: `disk` (a SQLite file, outside the JS heap: memory stays
+   * flat however many records there are) or `memory` (the JS heap: a little faster, grows with
+   * the records). Either way the changelog topic is the durable copy, restored at start.
+   */
+  SYNC_RULES_STATE_STORE: z.enum(['disk', 'memory']).default('disk'),
+  /** Directory of the disk store's file (the file is unlinked once open). */
+  SYNC_RULES_STATE_DIR: z.string().min(1).default(tmpdir()),
+  /** The disk store's page cache, in MiB. */
+  SYNC_RULES_STATE_CACHE_MB: z.coerce.number().int().min(1).max(4096).default(16),
   /**
    * Whether this instance writes the MongoDB read model. Off lets a deployment run the engine
    * and the read-model writer as separate instances (same group prefix, one of each at least).

@@ -28,6 +28,7 @@ import { itemDone, planJobs } from './jobs/job-runner.js';
 import { Router } from './routing/router.js';
 import { SyncCountsWriter } from './store/counts-writer.js';
 import { ReadModelSink } from './store/read-model.js';
+import type { StateStorage } from './store/state/row-store.js';
 import { applyRecords, StateBatch } from './store/state/state-batch.js';
 import { encodeRecord, StateReplica } from './store/state/state-changelog.js';
 import { SyncState, type StateRecord } from './store/state/sync-state.js';
@@ -47,6 +48,8 @@ export interface SyncRulesOptions {
   readonly keyConcurrency: number;
   /** Partitions processed at once per stage, each in its own transaction. */
   readonly partitionsConcurrently: number;
+  /** Where the state's rows live (default: the JS heap); closed when the engine stops. */
+  readonly stateStorage?: StateStorage;
   /** Where the read model for the settings API goes; without it no read model is written. */
   readonly readModel?: Db;
   /** Fault injection for tests (see TransactionalPipelineOptions.beforeCommit). */
@@ -57,7 +60,7 @@ export interface SyncRulesOptions {
 }
 
 /**
- * The sync-rules engine. Its state lives in memory (`SyncState`), durable in a compacted
+ * The sync-rules engine. Its state lives in a local store (`SyncState`), durable in a compacted
  * changelog topic written in the same Kafka transaction as each batch's outputs and input
  * offsets: state, commands and progress commit together or not at all (exactly-once), and no
  * database round trip is on the per-event path. Consumers in one process:
@@ -70,7 +73,7 @@ export interface SyncRulesOptions {
  */
 export class SyncRulesEngine {
   readonly topics: SyncRulesTopics;
-  readonly state = new SyncState();
+  readonly state: SyncState;
   private readonly replica: StateReplica;
   private readonly readModel: ReadModelSink | undefined;
   private readonly staged = new Map<string, StateRecord[]>();
@@ -91,6 +94,7 @@ export class SyncRulesEngine {
 
   constructor(private readonly options: SyncRulesOptions) {
     this.topics = syncRulesTopics(options.topicPrefix);
+    this.state = new SyncState(options.stateStorage);
     this.replica = new StateReplica(
       options.kafka,
       this.topics.state,
@@ -275,6 +279,7 @@ export class SyncRulesEngine {
     await this.readModel?.stop();
     await this.counts?.stop();
     await this.jobProgress?.stop();
+    this.state.close();
   }
 
   private onControl(raw: string, offset: bigint): void {

@@ -9,6 +9,7 @@ import {
   type HubSpotCommand,
   type SalesforceCommand,
 } from '@crm-sync/domain';
+import { tmpdir } from 'node:os';
 import type { Kafka, Producer } from '@crm-sync/kafka';
 import { createLogger } from '@crm-sync/runtime';
 import {
@@ -21,6 +22,7 @@ import {
   type TestDatabase,
 } from '@crm-sync/testing';
 import { systemClock } from '../src/deciding/ports.js';
+import { DiskStorage, MemoryStorage } from '../src/store/state/row-store.js';
 import type { SyncStore } from '../src/store/sync-store.port.js';
 import { SyncRulesEngine } from '../src/sync-rules.service.js';
 import { syncRulesTopics, type SyncRulesTopics } from '../src/topics.js';
@@ -88,6 +90,9 @@ export class Harness {
         keyConcurrency: 4,
         partitionsConcurrently: 2,
         ...(options.beforeDecideCommit ? { beforeDecideCommit: options.beforeDecideCommit } : {}),
+        // The service's disk store; a second instance keeps its state in memory, so "two
+        // instances equal one" also shows that the two stores decide alike.
+        stateStorage: i % 2 === 0 ? new DiskStorage({ dir: tmpdir() }) : new MemoryStorage(),
       });
       await engine.start();
       h.engines.push(engine);

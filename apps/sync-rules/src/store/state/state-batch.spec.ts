@@ -1,7 +1,14 @@
-import { describe, expect, it } from '@jest/globals';
+import { tmpdir } from 'node:os';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import type { CompanyState } from '../sync-store.port.js';
+import { DiskStorage, MemoryStorage, type StateStorage } from './row-store.js';
 import { applyRecords, StateBatch } from './state-batch.js';
 import { SyncState } from './sync-state.js';
+
+const opened: SyncState[] = [];
+afterAll(() => {
+  for (const s of opened) s.close();
+});
 
 const company = (companyId: string, domain: string, deleted = false): CompanyState => ({
   companyId,
@@ -11,9 +18,18 @@ const company = (companyId: string, domain: string, deleted = false): CompanySta
   deleted,
 });
 
-describe('StateBatch', () => {
+describe.each<[string, () => StateStorage]>([
+  ['memory', () => new MemoryStorage()],
+  ['disk', () => new DiskStorage({ dir: tmpdir(), cacheMiB: 1, recentRows: 2 })],
+])('StateBatch on %s storage', (_kind, storage) => {
+  const newState = () => {
+    const state = new SyncState(storage());
+    opened.push(state);
+    return state;
+  };
+
   it('shows a batch its own staged writes, and others only what committed', async () => {
-    const state = new SyncState();
+    const state = newState();
     const batch = new StateBatch(state, () => 1_000);
     await batch.putCompany('c1', company('101', 'acme.example'));
 
@@ -27,7 +43,7 @@ describe('StateBatch', () => {
   });
 
   it('records no change for a row written back as it is held', async () => {
-    const state = new SyncState();
+    const state = newState();
     const seed = new StateBatch(state, () => 1_000);
     await seed.putCompany('c1', company('101', 'acme.example'));
     applyRecords(state, seed.records());
@@ -47,7 +63,7 @@ describe('StateBatch', () => {
   });
 
   it('keeps indexes exact when a staged write moves or deletes a row', async () => {
-    const state = new SyncState();
+    const state = newState();
     const seed = new StateBatch(state, () => 1_000);
     await seed.putCompany('c1', company('101', 'old.example'));
     applyRecords(state, seed.records());
@@ -63,7 +79,7 @@ describe('StateBatch', () => {
   });
 
   it('never lets an older version of a row replace a newer one', async () => {
-    const state = new SyncState();
+    const state = newState();
     const first = new StateBatch(state, () => 5_000);
     await first.putCompany('c1', company('101', 'v1.example'));
     const older = first.records();
@@ -78,7 +94,7 @@ describe('StateBatch', () => {
   });
 
   it('claims a pending create once, and links one account and one company at most', async () => {
-    const state = new SyncState();
+    const state = newState();
     const batch = new StateBatch(state, () => 1_000);
     const pending = {
       target: 'hubspot' as const,

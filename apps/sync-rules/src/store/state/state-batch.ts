@@ -17,7 +17,8 @@ import {
   type StateRecord,
   type SyncState,
 } from './sync-state.js';
-import { indexKey, RowIndex, SEP, type Table } from './table.js';
+import { RowIndex } from './row-store.js';
+import { indexKey, SEP, type Table } from './table.js';
 
 /**
  * The SyncStore one batch works with: reads see the committed state plus this batch's own
@@ -56,8 +57,9 @@ export class StateBatch implements SyncStore {
         // Serialized once: compared here, then written to the changelog and into the state.
         const stored = row === null || row === undefined ? null : table.toStored(row);
         const json = stored === null ? undefined : JSON.stringify(stored);
-        if (table.holds(id, json)) continue;
-        const seq = Math.max(now, table.seqOf(id) + 1);
+        const held = table.stored(id);
+        if (held?.json === json) continue;
+        const seq = Math.max(now, (held?.seq ?? 0) + 1);
         const record = { table: table.name, id, seq, row: stored };
         out.push(json === undefined ? record : { ...record, json });
       }
@@ -260,10 +262,12 @@ export function cancelJob(batch: StateBatch, connectionId: string, jobId: string
 
 /** Applies changelog records to the state; returns how many changed it. */
 export function applyRecords(state: SyncState, records: readonly StateRecord[]): number {
-  let applied = 0;
-  for (const r of records) {
-    const table = state.tables.get(r.table);
-    if (table?.apply(r.id, r.seq, r.row ?? undefined, r.json)) applied++;
-  }
-  return applied;
+  return state.storage.batch(() => {
+    let applied = 0;
+    for (const r of records) {
+      const table = state.tables.get(r.table);
+      if (table?.apply(r.id, r.seq, r.row ?? undefined, r.json)) applied++;
+    }
+    return applied;
+  });
 }

@@ -10,6 +10,7 @@ import type {
   SalesforceContactState,
 } from '../sync-store.port.js';
 import { accountCodec, companyCodec } from './row-codecs.js';
+import { MemoryStorage, type StateStorage } from './row-store.js';
 import { SEP, Table } from './table.js';
 
 export interface JobState {
@@ -23,71 +24,103 @@ export interface Association {
 }
 
 /**
- * Everything sync-rules remembers, in memory, per connection. Its durable form is the compacted
- * state changelog topic (see `StateChangelog`): every change is written there in the same Kafka
- * transaction as the outputs and input offsets of the batch that made it, and a starting instance
- * restores the tables from it. Connection configs are the exception: every instance derives them
- * from the control topic itself.
+ * Everything sync-rules remembers, per connection, in a `StateStorage` (a SQLite file outside
+ * the JS heap in a service: `DiskStorage`). Its durable form is the compacted state changelog
+ * topic (see `StateChangelog`): every change is written there in the same Kafka transaction as
+ * the outputs and input offsets of the batch that made it, and a starting instance restores the
+ * tables from it. Connection configs are the exception: every instance derives them from the
+ * control topic itself.
  */
 export class SyncState {
-  readonly connections = new Table<ConnectionConfig>('connections');
-  readonly links = new Table<Link>(
-    'links',
-    { company: (l) => [l.companyId] },
-    { all: () => true, deletedSide: (l) => l.deletedOn !== null },
-  );
-  readonly accounts = new Table<AccountState>(
-    'accounts',
-    {},
-    { live: (a) => !a.deleted },
-    accountCodec,
-  );
-  readonly companies = new Table<CompanyState>(
-    'companies',
-    {
-      accountIdProperty: (co) => {
-        const v = co.deleted ? null : co.properties['salesforceaccountid'];
-        return v ? [v] : [];
-      },
-      host: (co) => (co.deleted ? [] : companyHosts(co.properties)),
-    },
-    { live: (co) => !co.deleted },
-    companyCodec,
-  );
-  readonly associations = new Table<Association>('associations', {
-    company: (a) => [a.companyId],
-    contact: (a) => [a.contactId],
-  });
-  readonly hubspotContacts = new Table<HubSpotContactState>('hubspot_contacts', {
-    salesforceContact: (h) => {
-      const v = h.properties['salesforcecontactid'];
-      return v ? [v] : [];
-    },
-  });
-  readonly salesforceContacts = new Table<SalesforceContactState>('salesforce_contacts', {
-    account: (s) => (s.accountId === null ? [] : [s.accountId]),
-  });
-  readonly pending = new Table<PendingCreate>('pending_creates');
-  readonly errors = new Table<RecordedError>('sync_errors', { record: (e) => [e.recordId] });
+  readonly connections: Table<ConnectionConfig>;
+  readonly links: Table<Link>;
+  readonly accounts: Table<AccountState>;
+  readonly companies: Table<CompanyState>;
+  readonly associations: Table<Association>;
+  readonly hubspotContacts: Table<HubSpotContactState>;
+  readonly salesforceContacts: Table<SalesforceContactState>;
+  readonly pending: Table<PendingCreate>;
+  readonly errors: Table<RecordedError>;
   /** Jobs a person cancelled: their remaining items are skipped. */
-  readonly jobs = new Table<JobState>('jobs');
+  readonly jobs: Table<JobState>;
 
   /** The tables the changelog carries, by name. */
-  readonly tables: ReadonlyMap<string, Table<unknown>> = new Map(
-    (
-      [
-        this.links,
-        this.accounts,
-        this.companies,
-        this.associations,
-        this.hubspotContacts,
-        this.salesforceContacts,
-        this.pending,
-        this.errors,
-        this.jobs,
-      ] as Table<unknown>[]
-    ).map((t) => [t.name, t]),
-  );
+  readonly tables: ReadonlyMap<string, Table<unknown>>;
+
+  constructor(readonly storage: StateStorage = new MemoryStorage()) {
+    const s = storage;
+    this.connections = new Table('connections', {}, {}, undefined, s);
+    this.links = new Table(
+      'links',
+      { company: (l) => [l.companyId] },
+      { all: () => true, deletedSide: (l) => l.deletedOn !== null },
+      undefined,
+      s,
+    );
+    this.accounts = new Table('accounts', {}, { live: (a) => !a.deleted }, accountCodec, s);
+    this.companies = new Table(
+      'companies',
+      {
+        accountIdProperty: (co) => {
+          const v = co.deleted ? null : co.properties['salesforceaccountid'];
+          return v ? [v] : [];
+        },
+        host: (co) => (co.deleted ? [] : companyHosts(co.properties)),
+      },
+      { live: (co) => !co.deleted },
+      companyCodec,
+      s,
+    );
+    this.associations = new Table(
+      'associations',
+      { company: (a) => [a.companyId], contact: (a) => [a.contactId] },
+      {},
+      undefined,
+      s,
+    );
+    this.hubspotContacts = new Table(
+      'hubspot_contacts',
+      {
+        salesforceContact: (h) => {
+          const v = h.properties['salesforcecontactid'];
+          return v ? [v] : [];
+        },
+      },
+      {},
+      undefined,
+      s,
+    );
+    this.salesforceContacts = new Table(
+      'salesforce_contacts',
+      { account: (c) => (c.accountId === null ? [] : [c.accountId]) },
+      {},
+      undefined,
+      s,
+    );
+    this.pending = new Table('pending_creates', {}, {}, undefined, s);
+    this.errors = new Table('sync_errors', { record: (e) => [e.recordId] }, {}, undefined, s);
+    this.jobs = new Table('jobs', {}, {}, undefined, s);
+    this.tables = new Map(
+      (
+        [
+          this.links,
+          this.accounts,
+          this.companies,
+          this.associations,
+          this.hubspotContacts,
+          this.salesforceContacts,
+          this.pending,
+          this.errors,
+          this.jobs,
+        ] as Table<unknown>[]
+      ).map((t) => [t.name, t]),
+    );
+  }
+
+  /** Releases the storage (a disk store's file goes with it). */
+  close(): void {
+    this.storage.close();
+  }
 }
 
 /** A connection's record counts, kept as rows change (what the settings API's status shows). */

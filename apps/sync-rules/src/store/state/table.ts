@@ -1,9 +1,10 @@
 import type { RowCodec } from './row-codecs.js';
+import { MemoryStorage, type RowStore, type StateStorage, type StoredRow } from './row-store.js';
 
 /**
- * One table of sync-rules' in-memory state: rows by id, kept as JSON text (a fraction of the
- * memory of live objects: 200,000 accounts fit in ~100 MB), with secondary indexes for the
- * lookups the rules make (so every lookup costs the same at 1,000 or 1,000,000 rows).
+ * One table of sync-rules' state: rows by id, kept as JSON text in a `RowStore` (on disk in a
+ * service, see `DiskStorage`), with secondary indexes for the lookups the rules make (so every
+ * lookup costs the same at 1,000 or 1,000,000 rows) and counters kept in memory.
  *
  * Each row carries a sequence number; `apply` ignores a version older than the one held, so the
  * changelog can deliver a row this instance already has (its own commit coming back) or rows out
@@ -22,38 +23,13 @@ const connectionOf = (id: string) => id.slice(0, Math.max(0, id.indexOf(SEP)));
 /** An index key: a connection id and one indexed value (index values are per connection). */
 export const indexKey = (connectionId: string, value: string) => connectionId + SEP + value;
 
-/** Row ids by key; a key without ids is dropped. */
-export class RowIndex {
-  private readonly byKey = new Map<string, Set<string>>();
-
-  add(key: string, id: string): void {
-    const ids = this.byKey.get(key);
-    if (ids === undefined) this.byKey.set(key, new Set([id]));
-    else ids.add(id);
-  }
-
-  delete(key: string, id: string): void {
-    const ids = this.byKey.get(key);
-    ids?.delete(id);
-    if (ids?.size === 0) this.byKey.delete(key);
-  }
-
-  ids(key: string): ReadonlySet<string> | undefined {
-    return this.byKey.get(key);
-  }
-}
-
-interface Row {
-  readonly seq: number;
-  /** The row in its stored form (see `RowCodec`). */
-  readonly json: string;
-}
-
 export class Table<T> {
-  private readonly rows = new Map<string, Row>();
-  /** `getShared`'s parsed rows, by id, with the version they were parsed from. */
-  private readonly shared = new Map<string, { readonly seq: number; readonly value: T }>();
-  private readonly indexes = new Map<string, RowIndex>();
+  /** Rows in their stored form (see `RowCodec`), serialized, with their versions (from 1). */
+  private readonly rows: RowStore;
+  private rowCount = 0;
+  /** `getShared`'s parsed rows, by id; `apply` drops a row's entry when it changes. */
+  private readonly shared = new Map<string, T>();
+  private readonly indexNames: readonly string[];
   /** `<counter><SEP><connectionId>` → rows of the connection that match the counter now. */
   private readonly counts = new Map<string, number>();
   /** The counters as a list, made once: `apply` runs for every state row. */
@@ -64,8 +40,10 @@ export class Table<T> {
     readonly indexers: Indexers<T> = {},
     readonly counters: Counters<T> = {},
     private readonly codec?: RowCodec<T>,
+    storage: StateStorage = new MemoryStorage(),
   ) {
-    for (const index of Object.keys(indexers)) this.indexes.set(index, new RowIndex());
+    this.rows = storage.table(name);
+    this.indexNames = Object.keys(indexers);
     this.counterList = Object.entries(counters);
   }
 
@@ -83,12 +61,12 @@ export class Table<T> {
   }
 
   get size(): number {
-    return this.rows.size;
+    return this.rowCount;
   }
 
   /** Every row id (for the connections table: the connection ids). */
-  ids(): IterableIterator<string> {
-    return this.rows.keys();
+  ids(): Iterable<string> {
+    return this.rows.ids();
   }
 
   get(id: string): T | undefined {
@@ -112,44 +90,43 @@ export class Table<T> {
 
   /**
    * The row parsed once per version and deeply frozen (a write to it throws), for rows read on
-   * every event and rarely changed: a connection's settings and mappings.
+   * every event and rarely changed: a connection's settings and mappings. Served from memory
+   * until the row changes, without asking the store.
    */
   getShared(id: string): Readonly<T> | undefined {
+    const cached = this.shared.get(id);
+    if (cached !== undefined) return cached;
     const row = this.rows.get(id);
     if (row === undefined) return undefined;
-    const cached = this.shared.get(id);
-    if (cached?.seq === row.seq) return cached.value;
     const value = deepFreeze(this.parse(row.json));
-    this.shared.set(id, { seq: row.seq, value });
+    this.shared.set(id, value);
     return value;
   }
 
-  /** Whether the table holds exactly the stored row serialized as `json` (`undefined`: none). */
-  holds(id: string, json: string | undefined): boolean {
-    return this.rows.get(id)?.json === json;
+  /** The held row as stored: its version and serialized stored form. */
+  stored(id: string): StoredRow | undefined {
+    return this.rows.get(id);
   }
 
   seqOf(id: string): number {
-    return this.rows.get(id)?.seq ?? 0;
+    return this.rows.seqOf(id);
   }
 
   /** Ids of the connection's rows whose `index` values include `value`. */
   idsBy(index: string, connectionId: string, value: string): readonly string[] {
-    const ids = this.indexes.get(index)?.ids(indexKey(connectionId, value));
-    return ids === undefined ? [] : [...ids];
+    return this.rows.indexIds(index, indexKey(connectionId, value));
   }
 
   /** Every row of one connection (a scan: for jobs, never on the per-event path). */
   *rowsOf(connectionId: string): Generator<T> {
-    const prefix = connectionId + SEP;
-    for (const [id, row] of this.rows) if (id.startsWith(prefix)) yield this.parse(row.json);
+    for (const json of this.rows.rowsStartingWith(connectionId + SEP)) yield this.parse(json);
   }
 
   /** Each index a row is found in, with the key it is found under there. */
   indexEntries(id: string, row: T): (readonly [index: string, key: string])[] {
     const c = connectionOf(id);
     const entries: (readonly [string, string])[] = [];
-    for (const index of this.indexes.keys()) {
+    for (const index of this.indexNames) {
       for (const v of this.valuesOf(index, row)) entries.push([index, indexKey(c, v)]);
     }
     return entries;
@@ -166,29 +143,35 @@ export class Table<T> {
    * caller has it already.
    */
   apply(id: string, seq: number, stored: unknown, json?: string): boolean {
-    const held = this.rows.get(id);
-    if (held !== undefined && held.seq >= seq) return false;
-    const derived = this.counterList.length > 0 || this.indexes.size > 0;
-    if (held !== undefined && derived) {
+    const derived = this.counterList.length > 0 || this.indexNames.length > 0;
+    // A derived table needs the held row itself (to unindex and uncount it), others its version.
+    const held = derived ? this.rows.get(id) : undefined;
+    const heldSeq = derived ? (held?.seq ?? 0) : this.rows.seqOf(id);
+    if (heldSeq !== 0 && heldSeq >= seq) return false;
+    if (held !== undefined) {
       const old = this.parse(held.json);
       this.unindex(id, old);
       this.countRow(id, old, -1);
     }
     this.shared.delete(id);
     if (stored === undefined || stored === null) {
-      this.rows.delete(id);
+      if (heldSeq !== 0) {
+        this.rows.delete(id);
+        this.rowCount--;
+      }
       return true;
     }
-    this.rows.set(id, { seq, json: json ?? JSON.stringify(stored) });
+    this.rows.put(id, { seq, json: json ?? JSON.stringify(stored) });
+    if (heldSeq === 0) this.rowCount++;
     if (!derived) return true;
     const row = this.fromStored(stored);
     this.countRow(id, row, 1);
-    for (const [index, key] of this.indexEntries(id, row)) this.indexes.get(index)?.add(key, id);
+    for (const [index, key] of this.indexEntries(id, row)) this.rows.indexAdd(index, key, id);
     return true;
   }
 
   private unindex(id: string, row: T): void {
-    for (const [index, key] of this.indexEntries(id, row)) this.indexes.get(index)?.delete(key, id);
+    for (const [index, key] of this.indexEntries(id, row)) this.rows.indexDelete(index, key, id);
   }
 }
 
