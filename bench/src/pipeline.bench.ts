@@ -27,6 +27,17 @@ function optionalEnv(name: string, value: string | undefined): Record<string, st
   return value === undefined ? {} : { [name]: value };
 }
 
+/** Batch upsert requests hs-connector made so far, by its Prometheus counter. */
+async function hubspotUpserts(connector: string): Promise<number> {
+  const text = await (await fetch(`${connector}/metrics`)).text();
+  let n = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('crm_sync_api_calls_total{') && line.includes('"companies.batch.upsert"'))
+      n += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return n;
+}
+
 async function main() {
   const system = await startSystem({
     root,
@@ -93,6 +104,7 @@ async function main() {
     );
     const linkedAt = performance.now();
     const seconds = (linkedAt - started) / 1000;
+    const upserts = await hubspotUpserts(system.urls['hs-connector']);
 
     // Latency is measured at steady state: once the settings API shows every pair linked and
     // every company known, i.e. sync-rules has digested the command results and the companies'
@@ -209,6 +221,8 @@ async function main() {
             'share of the API ceiling (100 records per request)': `${((N / 100 / seconds / (Number(LIMIT) / 10)) * 100).toFixed(1)} %`,
           }
         : {}),
+      'HubSpot batch upsert requests': upserts,
+      'records per upsert request': (N / upserts).toFixed(1),
       'failing records at settle': status.counts.failingRecords,
       'latency samples': latencies.length,
       'latency p50 (ms)': Math.round(p['p50'] ?? 0),
