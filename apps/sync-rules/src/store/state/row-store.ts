@@ -274,9 +274,16 @@ export class DiskStorage implements StateStorage {
 
   constructor(options: DiskStorageOptions) {
     this.recentRows = options.recentRows ?? 4096;
-    mkdirSync(options.dir, { recursive: true });
     const file = join(options.dir, `sync-state-${String(process.pid)}-${randomUUID()}.sqlite`);
-    this.db = new DatabaseSync(file);
+    try {
+      mkdirSync(options.dir, { recursive: true });
+      this.db = new DatabaseSync(file);
+    } catch (error) {
+      throw new Error(
+        `cannot open the state store in ${options.dir} (SYNC_RULES_STATE_DIR): ${String(error)}`,
+        { cause: error },
+      );
+    }
     try {
       this.db.exec(
         `PRAGMA locking_mode = EXCLUSIVE;

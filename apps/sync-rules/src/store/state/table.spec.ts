@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
@@ -142,6 +142,14 @@ describe('DiskStorage', () => {
     storage.close();
     storage.close(); // twice is harmless
     rmSync(own, { recursive: true });
+  });
+
+  it('names the directory it cannot open the store in', () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    expect(() => new DiskStorage({ dir: join(file, 'sub') })).toThrow(
+      `cannot open the state store in ${join(file, 'sub')} (SYNC_RULES_STATE_DIR)`,
+    );
   });
 
   it('refuses a table name that is not ours', () => {
