@@ -36,6 +36,9 @@ export class AppModule {
               cacheMiB: config.SYNC_RULES_STATE_CACHE_MB,
             })
           : new MemoryStorage(),
+      // Exits at once: the state is durable in Kafka, and its transactions make an exit here as
+      // safe as any crash (an open one is aborted when the restarted instance takes over).
+      onStateStoreFailure: () => process.exit(70),
     });
     // Registered after the admin and database: closed before them.
     ctx.onClose('sync-rules-engine', () => engine.stop());

@@ -50,6 +50,13 @@ export interface SyncRulesOptions {
   readonly partitionsConcurrently: number;
   /** Where the state's rows live (default: the JS heap); closed when the engine stops. */
   readonly stateStorage?: StateStorage;
+  /**
+   * Called when committed rows could not be written to the state store (a full disk, an I/O
+   * error): this instance's state no longer matches the changelog, so it must not decide on.
+   * The service exits, and its restart restores the state from the changelog; Kafka
+   * transactions make that as safe as any crash. Tests observe it instead.
+   */
+  readonly onStateStoreFailure: (error: unknown) => void;
   /** Where the read model for the settings API goes; without it no read model is written. */
   readonly readModel?: Db;
   /** Fault injection for tests (see TransactionalPipelineOptions.beforeCommit). */
@@ -101,6 +108,9 @@ export class SyncRulesEngine {
       options.groupPrefix,
       this.state,
       options.logger,
+      (error) => {
+        this.stateStoreFailed(error);
+      },
     );
     this.connections = { get: (c) => Promise.resolve(this.state.connections.getShared(c)) };
     this.readModel = options.readModel
@@ -202,8 +212,14 @@ export class SyncRulesEngine {
     const staged = (stage: Stage) => ({
       afterCommit: (ctx: { topic: string; partition: number }) => {
         const key = stagedKey(stage, ctx);
-        applyRecords(this.state, this.staged.get(key) ?? []);
+        const records = this.staged.get(key) ?? [];
         this.staged.delete(key);
+        try {
+          applyRecords(this.state, records);
+        } catch (error) {
+          this.stateStoreFailed(error);
+          throw error;
+        }
       },
       afterAbort: (ctx: { topic: string; partition: number }) => {
         this.staged.delete(stagedKey(stage, ctx));
@@ -280,6 +296,14 @@ export class SyncRulesEngine {
     await this.counts?.stop();
     await this.jobProgress?.stop();
     this.state.close();
+  }
+
+  private stateStoreFailed(error: unknown): void {
+    this.options.logger.error(
+      'the state store refused committed rows: stopping, so that a restart restores the state from the changelog',
+      { error },
+    );
+    this.options.onStateStoreFailure(error);
   }
 
   private onControl(raw: string, offset: bigint): void {

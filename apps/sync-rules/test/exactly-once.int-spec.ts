@@ -5,8 +5,25 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ChangeEvent, HubSpotCommand } from '@crm-sync/domain';
 import { waitFor } from '@crm-sync/testing';
+import { MemoryStorage, type StateStorage } from '../src/store/state/row-store.js';
 import { accountChanged, AFTER, mappings, settings, sfId } from './fixtures.js';
 import { Harness } from './harness.js';
+
+/** A store that works until armed, then refuses every write, as a full disk does. */
+class FailingStorage implements StateStorage {
+  armed = false;
+  private readonly inner = new MemoryStorage();
+  table() {
+    return this.inner.table();
+  }
+  batch<R>(fn: () => R): R {
+    if (this.armed) throw new Error('database or disk is full');
+    return this.inner.batch(fn);
+  }
+  close(): void {
+    this.inner.close();
+  }
+}
 
 describe('a crash between producing and committing', () => {
   it('leaves exactly one create visible, though the aborted attempt had produced one too', async () => {
@@ -54,6 +71,29 @@ describe('a crash between producing and committing', () => {
       expect(committed?.payload.idempotencyKey).toBe(aborted?.payload.idempotencyKey);
       expect(committed?.id).toBe(aborted?.id);
     } finally {
+      await h.stop();
+    }
+  });
+});
+
+describe('a state store that refuses committed rows', () => {
+  it('is reported, so that the service stops instead of deciding on a state it does not hold', async () => {
+    const storage = new FailingStorage();
+    const h = await Harness.start({ stateStorage: storage });
+    try {
+      await h.configure(settings(h.connectionId), mappings);
+      storage.armed = true;
+      const accountId = sfId('001');
+      await h.send(
+        accountChanged(h.connectionId, { recordId: accountId, fields: { Name: 'Full disk' } }),
+      );
+      await waitFor(() => h.stateStoreFailures.length > 0, {
+        description: 'the state store failure reported',
+      });
+      expect(String(h.stateStoreFailures[0])).toContain('database or disk is full');
+    } finally {
+      // The service would have exited; the harness stops its engines, which needs a store again.
+      storage.armed = false;
       await h.stop();
     }
   });

@@ -22,7 +22,7 @@ import {
   type TestDatabase,
 } from '@crm-sync/testing';
 import { systemClock } from '../src/deciding/ports.js';
-import { DiskStorage, MemoryStorage } from '../src/store/state/row-store.js';
+import { DiskStorage, MemoryStorage, type StateStorage } from '../src/store/state/row-store.js';
 import type { SyncStore } from '../src/store/sync-store.port.js';
 import { SyncRulesEngine } from '../src/sync-rules.service.js';
 import { syncRulesTopics, type SyncRulesTopics } from '../src/topics.js';
@@ -36,6 +36,8 @@ export interface HarnessOptions {
     readonly topic: string;
     readonly partition: number;
   }) => void;
+  /** The first instance's state storage (default: on disk in the OS temp directory). */
+  readonly stateStorage?: StateStorage;
 }
 
 /**
@@ -47,6 +49,8 @@ export class Harness {
   private producer!: Producer;
   private collectors: Collector[] = [];
   readonly engines: SyncRulesEngine[] = [];
+  /** What the engines reported through `onStateStoreFailure` (the service would have exited). */
+  readonly stateStoreFailures: unknown[] = [];
   salesforceCommands!: Collector;
   hubspotCommands!: Collector;
   decisions!: Collector;
@@ -92,7 +96,11 @@ export class Harness {
         ...(options.beforeDecideCommit ? { beforeDecideCommit: options.beforeDecideCommit } : {}),
         // The service's disk store; a second instance keeps its state in memory, so "two
         // instances equal one" also shows that the two stores decide alike.
-        stateStorage: i % 2 === 0 ? new DiskStorage({ dir: tmpdir() }) : new MemoryStorage(),
+        stateStorage:
+          i % 2 === 0
+            ? (options.stateStorage ?? new DiskStorage({ dir: tmpdir() }))
+            : new MemoryStorage(),
+        onStateStoreFailure: (error) => h.stateStoreFailures.push(error),
       });
       await engine.start();
       h.engines.push(engine);

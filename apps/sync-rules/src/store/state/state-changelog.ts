@@ -85,6 +85,8 @@ export class StateReplica {
     private readonly groupPrefix: string,
     private readonly state: SyncState,
     private readonly logger: Logger,
+    /** The store refused rows (see `SyncRulesOptions.onStateStoreFailure`). */
+    private readonly onApplyFailure: (error: unknown) => void,
   ) {}
 
   async start(): Promise<void> {
@@ -116,7 +118,12 @@ export class StateReplica {
             this.logger.error('unreadable state record skipped', { key, error });
           }
         }
-        this.recordsApplied += applyRecords(this.state, records);
+        try {
+          this.recordsApplied += applyRecords(this.state, records);
+        } catch (error) {
+          this.onApplyFailure(error);
+          throw error;
+        }
         this.position.set(batch.partition, BigInt(batch.lastOffset()));
         this.release();
         return Promise.resolve();
