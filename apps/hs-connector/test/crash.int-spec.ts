@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CommandResult, topicName, TOPICS } from '@crm-sync/domain';
-import { SERVICE_NODE_FLAGS } from '@crm-sync/runtime';
+import { nodeFlagsFor } from '@crm-sync/runtime';
 import { collect, testKafka, waitFor } from '@crm-sync/testing';
 import { accountIdOf, upsert } from './command-fixtures.js';
 import { Cleanup } from './cleanup.js';
@@ -46,7 +46,7 @@ afterAll(() => cleanup.run());
 function startProcess(env: Readonly<Record<string, string>>): ChildProcess {
   const child = spawn(
     process.execPath,
-    [...SERVICE_NODE_FLAGS, path.join(ROOT, 'apps/hs-connector/dist/main.js')],
+    [...nodeFlagsFor('hs-connector'), path.join(ROOT, 'apps/hs-connector/dist/main.js')],
     {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

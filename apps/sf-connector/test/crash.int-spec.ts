@@ -6,7 +6,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import type { CommandResult } from '@crm-sync/domain';
-import { SERVICE_NODE_FLAGS } from '@crm-sync/runtime';
+import { nodeFlagsFor } from '@crm-sync/runtime';
 import { waitFor, type Collector } from '@crm-sync/testing';
 import { asMessage, upsertAccount } from './commands.js';
 import {
@@ -53,7 +53,7 @@ afterAll(async () => {
 function startProcess(env: Record<string, string>): ChildProcess {
   const child = spawn(
     process.execPath,
-    [...SERVICE_NODE_FLAGS, path.join(ROOT, 'apps/sf-connector/dist/main.js')],
+    [...nodeFlagsFor('sf-connector'), path.join(ROOT, 'apps/sf-connector/dist/main.js')],
     {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -108,9 +108,7 @@ export class SyncRulesEngine {
       options.groupPrefix,
       this.state,
       options.logger,
-      (error) => {
-        this.stateStoreFailed(error);
-      },
+      (records) => this.applyCommitted(records),
     );
     this.connections = { get: (c) => Promise.resolve(this.state.connections.getShared(c)) };
     this.readModel = options.readModel
@@ -214,12 +212,7 @@ export class SyncRulesEngine {
         const key = stagedKey(stage, ctx);
         const records = this.staged.get(key) ?? [];
         this.staged.delete(key);
-        try {
-          applyRecords(this.state, records);
-        } catch (error) {
-          this.stateStoreFailed(error);
-          throw error;
-        }
+        this.applyCommitted(records);
       },
       afterAbort: (ctx: { topic: string; partition: number }) => {
         this.staged.delete(stagedKey(stage, ctx));
@@ -298,12 +291,21 @@ export class SyncRulesEngine {
     this.state.close();
   }
 
-  private stateStoreFailed(error: unknown): void {
-    this.options.logger.error(
-      'the state store refused committed rows: stopping, so that a restart restores the state from the changelog',
-      { error },
-    );
-    this.options.onStateStoreFailure(error);
+  /**
+   * Committed records into the state: a batch's own after its commit, everyone's from the
+   * replica. A store that refuses them is reported (`onStateStoreFailure`) and the error rethrown.
+   */
+  private applyCommitted(records: readonly StateRecord[]): number {
+    try {
+      return applyRecords(this.state, records);
+    } catch (error) {
+      this.options.logger.error(
+        'the state store refused committed rows: stopping, so that a restart restores the state from the changelog',
+        { error },
+      );
+      this.options.onStateStoreFailure(error);
+      throw error;
+    }
   }
 
   private onControl(raw: string, offset: bigint): void {

@@ -8,7 +8,6 @@ import {
 } from '@crm-sync/kafka';
 import type { Logger } from '@crm-sync/runtime';
 import type { StateRecord, SyncState } from './sync-state.js';
-import { applyRecords } from './state-batch.js';
 import { SEP } from './table.js';
 
 /** Key of the barrier messages (null value): never a row key, which always holds `SEP`. */
@@ -85,8 +84,8 @@ export class StateReplica {
     private readonly groupPrefix: string,
     private readonly state: SyncState,
     private readonly logger: Logger,
-    /** The store refused rows (see `SyncRulesOptions.onStateStoreFailure`). */
-    private readonly onApplyFailure: (error: unknown) => void,
+    /** Applies committed records to `state` (the engine's, which also handles a refusing store). */
+    private readonly applyCommitted: (records: readonly StateRecord[]) => number,
   ) {}
 
   async start(): Promise<void> {
@@ -118,12 +117,7 @@ export class StateReplica {
             this.logger.error('unreadable state record skipped', { key, error });
           }
         }
-        try {
-          this.recordsApplied += applyRecords(this.state, records);
-        } catch (error) {
-          this.onApplyFailure(error);
-          throw error;
-        }
+        this.recordsApplied += this.applyCommitted(records);
         this.position.set(batch.partition, BigInt(batch.lastOffset()));
         this.release();
         return Promise.resolve();

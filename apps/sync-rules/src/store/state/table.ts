@@ -30,6 +30,8 @@ export class Table<T> {
   /** `getShared`'s parsed rows, by id; `apply` drops a row's entry when it changes. */
   private readonly shared = new Map<string, T>();
   private readonly indexNames: readonly string[];
+  /** Whether rows feed indexes or counters (`apply` then needs the held row, not just its version). */
+  private readonly derived: boolean;
   /** `<counter><SEP><connectionId>` → rows of the connection that match the counter now. */
   private readonly counts = new Map<string, number>();
   /** The counters as a list, made once: `apply` runs for every state row. */
@@ -45,6 +47,7 @@ export class Table<T> {
     this.rows = storage.table(name);
     this.indexNames = Object.keys(indexers);
     this.counterList = Object.entries(counters);
+    this.derived = this.counterList.length > 0 || this.indexNames.length > 0;
   }
 
   /** How many of the connection's rows match `counter` (kept as rows change: no scan). */
@@ -143,10 +146,9 @@ export class Table<T> {
    * caller has it already.
    */
   apply(id: string, seq: number, stored: unknown, json?: string): boolean {
-    const derived = this.counterList.length > 0 || this.indexNames.length > 0;
     // A derived table needs the held row itself (to unindex and uncount it), others its version.
-    const held = derived ? this.rows.get(id) : undefined;
-    const heldSeq = derived ? (held?.seq ?? 0) : this.rows.seqOf(id);
+    const held = this.derived ? this.rows.get(id) : undefined;
+    const heldSeq = this.derived ? (held?.seq ?? 0) : this.rows.seqOf(id);
     if (heldSeq !== 0 && heldSeq >= seq) return false;
     if (held !== undefined) {
       const old = this.parse(held.json);
@@ -163,7 +165,7 @@ export class Table<T> {
     }
     this.rows.put(id, { seq, json: json ?? JSON.stringify(stored) });
     if (heldSeq === 0) this.rowCount++;
-    if (!derived) return true;
+    if (!this.derived) return true;
     const row = this.fromStored(stored);
     this.countRow(id, row, 1);
     for (const [index, key] of this.indexEntries(id, row)) this.rows.indexAdd(index, key, id);
