@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   ControlMessage,
+  exactParser,
   parseChangeEvent,
   type DecisionRecorded,
   commandKey,
@@ -35,6 +36,8 @@ import { SyncState, type StateRecord } from './store/state/sync-state.js';
 import type { SyncStore } from './store/sync-store.port.js';
 import { syncRulesTopicSpecs, syncRulesTopics, type SyncRulesTopics } from './topics.js';
 import { accountChangeItem, isAccountChangeKey, subjectKey, WorkItem } from './work/work-item.js';
+
+const parseWorkItem = exactParser(WorkItem);
 
 export interface SyncRulesOptions {
   readonly kafka: Kafka;
@@ -412,7 +415,7 @@ export class SyncRulesEngine {
     store: StateBatch,
     m: InboundMessage,
   ): Promise<OutboundMessage[]> {
-    const parsed = WorkItem.safeParse(m.value === null ? null : safeJson(m.value));
+    const parsed = parseWorkItem(m.value === null ? null : safeJson(m.value));
     if (!parsed.success) {
       return [this.deadLetter(m, `not a work item: ${parsed.error.message}`, this.decideGroup)];
     }

@@ -1,5 +1,6 @@
 // Contracts: topics, keys, envelope and message schemas.
 export * from './contracts/envelope.js';
+export * from './contracts/exact-parse.js';
 export * from './contracts/topics.js';
 export * from './contracts/common.js';
 export * from './contracts/keys.js';

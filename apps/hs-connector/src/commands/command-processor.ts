@@ -1,5 +1,5 @@
 import type { Clock, ConnectorMetrics } from '@crm-sync/connector-kit';
-import { HubSpotCommand } from '@crm-sync/domain';
+import { exactParser, HubSpotCommand } from '@crm-sync/domain';
 import type { BatchContext, InboundMessage, OutboundMessage } from '@crm-sync/kafka';
 import type { Logger } from '@crm-sync/runtime';
 import { z } from 'zod';
@@ -10,6 +10,8 @@ import { deadLetter, parseJson } from '../kafka/dead-letter.js';
 import { mapConcurrent } from '../util/batching.js';
 import { planWrites, type WriteGroup } from './command-plan.js';
 import { allFailed, outcomesOf, resultMessage, type WriteOutcome } from './command-results.js';
+
+const parseCommand = exactParser(HubSpotCommand);
 
 export interface CommandProcessorDeps {
   readonly connections: Connections;
@@ -59,7 +61,7 @@ export class CommandProcessor {
     const out: OutboundMessage[] = [];
     const byConnection = new Map<string, HubSpotCommand[]>();
     for (const m of messages) {
-      const parsed = HubSpotCommand.safeParse(parseJson(m.value));
+      const parsed = parseCommand(parseJson(m.value));
       if (!parsed.success) {
         out.push(this.deadLetter(m, `not a HubSpot command: ${z.prettifyError(parsed.error)}`));
         continue;

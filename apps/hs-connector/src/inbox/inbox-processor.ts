@@ -1,4 +1,5 @@
 import type { Clock, ConnectorMetrics } from '@crm-sync/connector-kit';
+import { exactParser } from '@crm-sync/domain';
 import type { BatchContext, InboundMessage, OutboundMessage } from '@crm-sync/kafka';
 import type { Logger } from '@crm-sync/runtime';
 import { z } from 'zod';
@@ -21,6 +22,8 @@ import {
   InboxMessage,
   type Touches,
 } from './webhook-actions.js';
+
+const parseInboxMessage = exactParser(InboxMessage);
 
 export interface InboxProcessorDeps {
   readonly connections: Connections;
@@ -62,7 +65,7 @@ export class InboxProcessor {
     const byConnection = new Map<string, Touches>();
     const seen = new Set<string>();
     for (const m of messages) {
-      const parsed = InboxMessage.safeParse(parseJson(m.value));
+      const parsed = parseInboxMessage(parseJson(m.value));
       if (!parsed.success) {
         out.push(
           this.deadLetter(m, `not a webhook inbox message: ${z.prettifyError(parsed.error)}`),

@@ -7,11 +7,14 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import type { RawBodyRequest } from '@nestjs/common';
+import { exactParser } from '@crm-sync/domain';
 import type { FastifyRequest } from 'fastify';
 import { WebhookSettings } from './webhook-settings.js';
 import { WebhookBatch } from './webhook-events.js';
 import { WebhookInbox } from './webhook-inbox.js';
 import { verifyWebhook } from './signature.js';
+
+const parseWebhookBatch = exactParser(WebhookBatch);
 
 /** HubSpot's webhook target: verify, publish, acknowledge. Nothing else on the request path. */
 @Controller('webhooks')
@@ -45,7 +48,7 @@ export class WebhookController {
       this.settings.onRejected(verdict.reason);
       throw new UnauthorizedException('invalid webhook signature');
     }
-    const parsed = WebhookBatch.safeParse(safeJson(body));
+    const parsed = parseWebhookBatch(safeJson(body));
     if (!parsed.success) {
       throw new BadRequestException(
         `not a HubSpot webhook batch: ${parsed.error.issues[0]?.message ?? 'invalid'}`,

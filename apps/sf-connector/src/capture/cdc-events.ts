@@ -1,4 +1,9 @@
-import type { SalesforceFields, SalesforceObject, SalesforceValue } from '@crm-sync/domain';
+import {
+  exactParser,
+  type SalesforceFields,
+  type SalesforceObject,
+  type SalesforceValue,
+} from '@crm-sync/domain';
 import { z } from 'zod';
 import type { CapturedChange } from './change-events.js';
 import { parseSalesforceTime } from './records.js';
@@ -36,6 +41,8 @@ export type CdcReading =
   | { readonly kind: 'ignored'; readonly replayId: number; readonly reason: string }
   | { readonly kind: 'invalid'; readonly reason: string };
 
+const parseCdcMessage = exactParser(CdcMessage);
+
 /**
  * A change from CDC. `createdDate` is missing on updates (CDC does not send it; the pump reads
  * it); `version` is the record's LastModifiedDate, which polling will see as SystemModstamp.
@@ -46,7 +53,7 @@ export type CdcChange = Omit<CapturedChange, 'createdDate'> & {
 };
 
 export function readCdcMessage(message: unknown, objects: readonly SalesforceObject[]): CdcReading {
-  const parsed = CdcMessage.safeParse(message);
+  const parsed = parseCdcMessage(message);
   if (!parsed.success) return { kind: 'invalid', reason: z.prettifyError(parsed.error) };
   const { payload, event } = parsed.data;
   const header = payload.ChangeEventHeader;

@@ -1,5 +1,5 @@
 import type { Clock, ConnectorMetrics } from '@crm-sync/connector-kit';
-import { SalesforceCommand } from '@crm-sync/domain';
+import { exactParser, SalesforceCommand } from '@crm-sync/domain';
 import {
   TransactionalPipeline,
   type BatchContext,
@@ -25,6 +25,8 @@ export type CommandDecoding =
   | { readonly ok: true; readonly command: SalesforceCommand }
   | { readonly ok: false; readonly reason: string; readonly connectionId: string | undefined };
 
+const parseCommand = exactParser(SalesforceCommand);
+
 /** Parses one command message at the edge; what fails goes to the dead letter with the reason. */
 export function decodeCommand(raw: string | null): CommandDecoding {
   if (raw === null) return { ok: false, reason: 'empty message', connectionId: undefined };
@@ -35,7 +37,7 @@ export function decodeCommand(raw: string | null): CommandDecoding {
     const reason = `not JSON: ${e instanceof Error ? e.message : String(e)}`;
     return { ok: false, reason, connectionId: undefined };
   }
-  const parsed = SalesforceCommand.safeParse(json);
+  const parsed = parseCommand(json);
   return parsed.success
     ? { ok: true, command: parsed.data }
     : { ok: false, reason: z.prettifyError(parsed.error), connectionId: connectionIdOf(json) };

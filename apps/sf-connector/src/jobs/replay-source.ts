@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { connectionKey, SalesforceAccountState, type JobProgress } from '@crm-sync/domain';
+import {
+  connectionKey,
+  exactParser,
+  SalesforceAccountState,
+  type JobProgress,
+} from '@crm-sync/domain';
 import { readTopicToEnd, type InboundMessage, type Kafka } from '@crm-sync/kafka';
 import { changeEventOf, changeMessage, replayedChange } from '../capture/change-events.js';
 import type { SfConnectorTopics } from '../topics.js';
@@ -120,6 +125,8 @@ export class ReplaySource implements SnapshotSource {
   }
 }
 
+const parseAccountState = exactParser(SalesforceAccountState);
+
 /** An account state message, or why it is not one. */
 function accountStateOf(m: InboundMessage): SalesforceAccountState | string {
   let json: unknown;
@@ -128,7 +135,7 @@ function accountStateOf(m: InboundMessage): SalesforceAccountState | string {
   } catch {
     return 'not JSON';
   }
-  const parsed = SalesforceAccountState.safeParse(json);
+  const parsed = parseAccountState(json);
   return parsed.success
     ? parsed.data
     : `not an account state (${parsed.error.issues[0]?.message ?? 'invalid'})`;

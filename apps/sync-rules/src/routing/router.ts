@@ -1,5 +1,6 @@
 import {
   CommandResult,
+  exactParser,
   parseChangeEvent,
   parseRecordKey,
   SalesforceId,
@@ -11,6 +12,8 @@ import type { InboundMessage } from '@crm-sync/kafka';
 import type { SyncStore } from '../store/sync-store.port.js';
 import type { SyncRulesTopics } from '../topics.js';
 import { accountChangeItem, workItem, type Subject, type WorkItem } from '../work/work-item.js';
+
+const parseCommandResult = exactParser(CommandResult);
 
 export type RouteOutcome =
   | { readonly kind: 'work'; readonly items: readonly WorkItem[] }
@@ -143,7 +146,7 @@ export class Router {
   }
 
   private async routeResult(json: unknown, key: string | null): Promise<RouteOutcome> {
-    const parsed = CommandResult.safeParse(json);
+    const parsed = parseCommandResult(json);
     if (!parsed.success)
       return { kind: 'dead-letter', reason: `not a command result: ${parsed.error.message}` };
     const subject = key === null ? undefined : parseRecordKey(key);

@@ -8,6 +8,7 @@ import {
   SalesforceId,
 } from './common.js';
 import { envelopeOf } from './envelope.js';
+import { exactParser } from './exact-parse.js';
 import { recordKey, type RecordRef } from './keys.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -246,12 +247,14 @@ export type HubSpotChangeEvent = Extract<ChangeEvent, { payload: { kind: `hubspo
 export type ParseResult<T> =
   { readonly ok: true; readonly event: T } | { readonly ok: false; readonly reason: string };
 
+const parseChangeEventSchema = exactParser(ChangeEvent);
+
 /**
  * Parses an untrusted message (already JSON-decoded) into a change event. The consumer edge sends
  * `{ ok: false }` to the dead letter with `reason`; it never lets it reach the rules.
  */
 export function parseChangeEvent(input: unknown): ParseResult<ChangeEvent> {
-  const result = ChangeEvent.safeParse(input);
+  const result = parseChangeEventSchema(input);
   if (result.success) return { ok: true, event: result.data };
   return { ok: false, reason: z.prettifyError(result.error) };
 }
