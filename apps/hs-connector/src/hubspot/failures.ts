@@ -6,7 +6,8 @@ export type RateLimitPolicy = 'TEN_SECONDLY_ROLLING' | 'SECONDLY' | 'DAILY';
 
 /**
  * A failed HubSpot request, normalised from whatever the client threw: an HTTP error answer
- * (the client's `ApiException`: `code`, `body`, `headers`), a network fault, or our timeout.
+ * (the client's `ApiException`, or the batch calls' `HubSpotHttpError` of the same shape: `code`,
+ * `body`, `headers`), a network fault, an answer we could not read, or our timeout.
  */
 export interface HubSpotFailure {
   readonly kind: 'http' | 'network' | 'timeout';

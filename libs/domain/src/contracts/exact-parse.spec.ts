@@ -221,6 +221,14 @@ describe('exactParser', () => {
     expect(result.data).not.toBe(input);
   });
 
+  it('passes unknown keys of a loose object through, as zod does', () => {
+    const parse = exactParser(z.looseObject({ id: z.string() }));
+    const input = { id: '1', archived: false };
+    expect(parse(input).data).toBe(input);
+    const strict = exactParser(z.strictObject({ id: z.string() }));
+    expect(strict(input).success).toBe(false);
+  });
+
   it('keeps the first union option zod picks', () => {
     // With leaves in a union, zod returns the first that accepts: the input itself.
     const parse = exactParser(z.union([z.number(), z.string()]));

@@ -152,6 +152,10 @@ function objectCheck(def: Def): Exact {
   // Built on first use: a shape may refer to schemas defined after it.
   let fields: { key: string; exact: Exact; optional: boolean }[] | undefined;
   let known: Set<string> | undefined;
+  // A loose object (`z.looseObject`) passes keys it does not know through as they are; a plain
+  // one strips them and a strict one refuses them, so with those the input is not the result.
+  const catchall = def.catchall?._zod.def.type;
+  const keepsUnknown = catchall === 'unknown' || catchall === 'any';
   return (v) => {
     if (!isPlainObject(v)) return false;
     fields ??= Object.entries(def.shape ?? {}).map(([key, child]) => ({
@@ -160,8 +164,7 @@ function objectCheck(def: Def): Exact {
       optional: child._zod.optout === 'optional',
     }));
     known ??= new Set(fields.map((f) => f.key));
-    // zod strips a key it does not know (or a catchall rules on it): not the input unchanged.
-    for (const key in v) if (!known.has(key)) return false;
+    if (!keepsUnknown) for (const key in v) if (!known.has(key)) return false;
     for (const f of fields) {
       if (!(f.key in v)) {
         if (!f.optional) return false;
