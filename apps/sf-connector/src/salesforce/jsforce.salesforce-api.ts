@@ -151,27 +151,50 @@ export class JsforceSalesforceApi implements SalesforceApi {
     });
   }
 
+  /**
+   * sObject Collections upsert by external id (`PATCH /composite/sobjects/{object}/{field}`),
+   * written here rather than by `sobject().upsert()`: jsforce rebuilt every record with an object
+   * rest spread to add the same `attributes`, about a twentieth of the connector's CPU per
+   * record. The body has what jsforce sends; the request goes through its connection (session,
+   * instance URL, `Sforce-Call-Options`) as before.
+   */
   upsert(
     object: SalesforceObject,
     externalIdField: string,
     records: readonly WriteRecord[],
   ): Promise<readonly SaveResult[]> {
-    return this.call(async (conn) => {
-      const res = await conn
-        .sobject(object)
-        .upsert([...records] as never[], externalIdField, { allOrNone: false });
-      return res;
-    });
+    return this.collection(`/composite/sobjects/${object}/${externalIdField}`, object, records);
   }
 
+  /** sObject Collections update (`PATCH /composite/sobjects`), as `upsert`. */
   update(
     object: SalesforceObject,
     records: readonly WriteRecord[],
   ): Promise<readonly SaveResult[]> {
-    return this.call(async (conn) => {
-      const res = await conn.sobject(object).update([...records] as never[], { allOrNone: false });
-      return res;
+    return this.collection('/composite/sobjects', object, records);
+  }
+
+  private collection(
+    url: string,
+    object: SalesforceObject,
+    records: readonly WriteRecord[],
+  ): Promise<readonly SaveResult[]> {
+    if (records.length === 0) return Promise.resolve([]);
+    // Each record's JSON with `"attributes"` put first: no copy of the record to add it.
+    const attributes = `{"attributes":${JSON.stringify({ type: object })}`;
+    const items = records.map((r) => {
+      const json = JSON.stringify(r);
+      return json === '{}' ? `${attributes}}` : `${attributes},${json.slice(1)}`;
     });
+    const body = `{"allOrNone":false,"records":[${items.join(',')}]}`;
+    return this.call((conn) =>
+      conn.request<SaveResult[]>({
+        method: 'PATCH',
+        url,
+        body,
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
   }
 
   limits(): Promise<OrgApiUsage> {
