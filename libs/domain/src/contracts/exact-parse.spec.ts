@@ -229,6 +229,28 @@ describe('exactParser', () => {
     expect(strict(input).success).toBe(false);
   });
 
+  it('takes any plain option of a union of plain types, and refuses what none accepts', () => {
+    const schema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+    const parse = exactParser(schema);
+    for (const v of ['a', 1.5, false, null]) expect(parse(v).data).toBe(v);
+    for (const v of [Number.NaN, Number.POSITIVE_INFINITY, undefined, {}, []]) {
+      expect(parse(v).success).toBe(false);
+      expect(schema.safeParse(v).success).toBe(false);
+    }
+  });
+
+  it('bounds string lengths in code points, as zod does', () => {
+    const schema = z.string().min(2).max(3);
+    const parse = exactParser(schema);
+    // '𝄞' is one code point in two UTF-16 units.
+    for (const v of ['', 'a', 'ab', 'abc', 'abcd', '𝄞', '𝄞𝄞', '𝄞𝄞𝄞', '𝄞𝄞𝄞𝄞', 'a𝄞', '\ud834']) {
+      const ours = parse(v);
+      const zods = schema.safeParse(v);
+      expect(ours.success).toBe(zods.success);
+      if (ours.success) expect(ours.data).toBe(v);
+    }
+  });
+
   it('keeps the first union option zod picks', () => {
     // With leaves in a union, zod returns the first that accepts: the input itself.
     const parse = exactParser(z.union([z.number(), z.string()]));

@@ -47,7 +47,10 @@ interface Internals {
 }
 
 interface Check {
-  readonly _zod: { check(payload: Payload): void | Promise<void> };
+  readonly _zod: {
+    readonly def: { readonly check?: string; readonly minimum?: number; readonly maximum?: number };
+    check(payload: Payload): void | Promise<void>;
+  };
 }
 
 interface Def {
@@ -106,15 +109,59 @@ function exactCheck(schema: unknown): Exact {
 /** Schemas that never build a new value: zod returns the input or an issue. */
 const LEAVES = new Set(['string', 'number', 'boolean', 'null', 'literal', 'enum', 'custom']);
 
-function leafCheck(s: Internals): Exact {
+/**
+ * zod's own test of a plain `string`, `number`, `boolean` or `null` (no checks, coercion or
+ * format), without the payload it allocates; undefined for any other schema. Such a schema
+ * returns exactly its input whenever it accepts it.
+ */
+function plainCheck(s: Internals): Exact | undefined {
   const def = s._zod.def;
-  if (!def.coerce && def.format === undefined && (def.checks?.length ?? 0) === 0) {
-    // zod's own tests for these, without the payload it allocates.
-    if (def.type === 'string') return (v) => typeof v === 'string';
-    if (def.type === 'boolean') return (v) => typeof v === 'boolean';
-    if (def.type === 'null') return (v) => v === null;
-    if (def.type === 'number') return (v) => typeof v === 'number' && Number.isFinite(v);
+  if (def.coerce || def.format !== undefined || (def.checks?.length ?? 0) > 0) return undefined;
+  switch (def.type) {
+    case 'string':
+      return (v) => typeof v === 'string';
+    case 'boolean':
+      return (v) => typeof v === 'boolean';
+    case 'null':
+      return (v) => v === null;
+    case 'number':
+      return (v) => typeof v === 'number' && Number.isFinite(v);
+    default:
+      return undefined;
   }
+}
+
+/**
+ * A string bounded only by `.min()` / `.max()`: decided by its UTF-16 length where that settles
+ * it, else by zod. zod counts code points, and a code point is one or two units, so at least
+ * 2 × min units always pass the minimum, fewer than min never do, and at most max units always
+ * pass the maximum.
+ */
+function lengthCheck(s: Internals): Exact | undefined {
+  const def = s._zod.def;
+  if (def.type !== 'string' || def.coerce || def.format !== undefined) return undefined;
+  let min = 0;
+  let max = Number.POSITIVE_INFINITY;
+  for (const check of def.checks ?? []) {
+    const c = check._zod.def;
+    if (c.check === 'min_length' && c.minimum !== undefined) min = Math.max(min, c.minimum);
+    else if (c.check === 'max_length' && c.maximum !== undefined) max = Math.min(max, c.maximum);
+    else return undefined;
+  }
+  const byZod = zodCheck(s);
+  return (v) => {
+    if (typeof v !== 'string') return false;
+    if (v.length < min) return false;
+    return v.length >= 2 * min && v.length <= max ? true : byZod(v);
+  };
+}
+
+function leafCheck(s: Internals): Exact {
+  return plainCheck(s) ?? lengthCheck(s) ?? zodCheck(s);
+}
+
+/** zod parses and checks the value itself: accepted, and returned unchanged. */
+function zodCheck(s: Internals): Exact {
   return (v) => {
     const out = s._zod.run({ value: v, issues: [] }, CTX);
     return !(out instanceof Promise) && out.issues.length === 0 && Object.is(out.value, v);
@@ -215,6 +262,10 @@ function unionCheck(def: Def): Exact {
       return byValue.get(v[discriminator])?.(v) ?? false;
     };
   }
+  // Plain options (a field value: string, number, boolean or null) accept their input unchanged
+  // or not at all, so any one accepting it is enough.
+  const plain = options.map(plainCheck);
+  if (plain.every((c) => c !== undefined)) return (v) => plain.some((c) => c(v));
   // zod returns the first option that accepts the value; with leaves only, that is the input.
   if (!options.every((o) => LEAVES.has(o._zod.def.type))) return never;
   const runs = options.map((o) => (v: unknown) => o._zod.run({ value: v, issues: [] }, CTX));
