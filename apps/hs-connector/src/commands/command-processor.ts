@@ -105,10 +105,15 @@ export class CommandProcessor {
     });
     const completedAt = new Date(this.deps.clock.now()).toISOString();
     const connection = runtime.config.connectionId;
-    return commands.flatMap((c) => {
+    // One metric update per command type and outcome of the batch, not one per command.
+    const done = new Map<string, { command: string; outcome: string; n: number }>();
+    const results = commands.flatMap((c) => {
       const outcome = outcomes.get(c);
       if (outcome === undefined) return [];
-      this.deps.metrics.commandsDone.inc({ connection, command: c.type, outcome: outcome.kind });
+      const key = `${c.type} ${outcome.kind}`;
+      const entry = done.get(key) ?? { command: c.type, outcome: outcome.kind, n: 0 };
+      entry.n++;
+      done.set(key, entry);
       if (outcome.kind === 'failed') {
         this.deps.metrics.errors.inc({ connection, category: outcome.error.category });
         this.deps.logger.warn('hubspot command failed', {
@@ -120,6 +125,10 @@ export class CommandProcessor {
       }
       return [resultMessage(this.deps.resultsTopic, c, outcome, completedAt)];
     });
+    for (const { command, outcome, n } of done.values()) {
+      this.deps.metrics.commandsDone.inc({ connection, command, outcome }, n);
+    }
+    return results;
   }
 
   /**
