@@ -19,7 +19,7 @@ import { createKafka, ensureTopics, type Consumer, type Producer } from '@crm-sy
 import { createLogger } from '@crm-sync/runtime';
 import { waitFor } from '@crm-sync/testing';
 import { groupProgress, waitForCount } from './lib/group-progress.js';
-import { percentiles, peakRssMb, report } from './lib/measure.js';
+import { metricTotal, percentiles, peakRssMb, report } from './lib/measure.js';
 import { startService, type ServiceProcess } from './lib/service-process.js';
 
 const COMMANDS = Number(process.env['BENCH_COMMANDS'] ?? 100_000);
@@ -147,15 +147,6 @@ async function countResults(topic: string): Promise<{
   return { consumer, count: () => n };
 }
 
-async function metric(url: string, pattern: RegExp): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('#') && pattern.test(line)) total += Number(line.split(' ').at(-1));
-  }
-  return total;
-}
-
 async function control(path: string, body: unknown, method = 'POST'): Promise<void> {
   const res = await fetch(`http://127.0.0.1:${SANDBOX_PORT}/__control${path}`, {
     method,
@@ -203,7 +194,7 @@ async function throughput(producer: Producer): Promise<Connector> {
   report(`hs-connector: ${COMMANDS.toLocaleString('en-US')} company upserts, limits off`, {
     'records/s (first to last commit)': Math.round((COMMANDS - span.firstCount) / seconds),
     'records/s (process start to last commit)': Math.round(COMMANDS / ((span.doneAt - t0) / 1000)),
-    'upsert requests': await metric(fast.process.url, /operation="companies\.batch\.upsert"/),
+    'upsert requests': await metricTotal(fast.process.url, /operation="companies\.batch\.upsert"/),
     'connector peak RSS (MB)': peakRssMb(fast.process.pid),
   });
   return fast;
@@ -225,7 +216,7 @@ async function budget(producer: Producer): Promise<void> {
     const upserts = /operation="companies\.batch\.upsert",status="200"/;
     // Skip the start-up (first fetches, the empty window): measure from when a whole window's
     // worth of requests was answered, so the rolling window is full and the rate steady.
-    await waitFor(async () => (await metric(limited.process.url, upserts)) >= LIMIT, {
+    await waitFor(async () => (await metricTotal(limited.process.url, upserts)) >= LIMIT, {
       timeoutMs: 60_000,
       intervalMs: 100,
       description: "a whole window's worth of answered upserts",
@@ -233,7 +224,7 @@ async function budget(producer: Producer): Promise<void> {
     const samples: { at: number; n: number }[] = [];
     const end = performance.now() + LIMITED_SECONDS * 1000;
     while (performance.now() < end) {
-      samples.push({ at: performance.now(), n: await metric(limited.process.url, upserts) });
+      samples.push({ at: performance.now(), n: await metricTotal(limited.process.url, upserts) });
       await sleep(500);
     }
     const first = samples[0] ?? { at: 0, n: 0 };
@@ -244,7 +235,7 @@ async function budget(producer: Producer): Promise<void> {
       const before = samples.filter((x) => x.at <= s.at - 10_000).at(-1);
       if (before) busiest = Math.max(busiest, s.n - before.n);
     }
-    const refused = await metric(limited.process.url, /status="429"/);
+    const refused = await metricTotal(limited.process.url, /status="429"/);
     report(`hs-connector: limits on (${LIMIT} requests per 10 s), ${LIMITED_SECONDS} s steady`, {
       // Counted when answered (the connector's /metrics), so a window's edges blur by the few
       // requests in flight; HubSpot's verdict on "above the limit" is its 429s.

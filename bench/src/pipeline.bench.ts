@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSystem, waitFor } from '@crm-sync/testing';
-import { peakRssMb, percentiles, report } from './lib/measure.js';
+import { metricTotal, peakRssMb, percentiles, report } from './lib/measure.js';
 
 const N = Number(process.env['BENCH_ACCOUNTS'] ?? 20_000);
 const LIMIT = process.env['BENCH_HUBSPOT_LIMIT'];
@@ -25,17 +25,6 @@ async function json<T>(url: string, init: RequestInit = {}): Promise<T> {
 
 function optionalEnv(name: string, value: string | undefined): Record<string, string> {
   return value === undefined ? {} : { [name]: value };
-}
-
-/** Batch upsert requests hs-connector made so far, by its Prometheus counter. */
-async function hubspotUpserts(connector: string): Promise<number> {
-  const text = await (await fetch(`${connector}/metrics`)).text();
-  let n = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('crm_sync_api_calls_total{') && line.includes('"companies.batch.upsert"'))
-      n += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return n;
 }
 
 async function main() {
@@ -104,7 +93,10 @@ async function main() {
     );
     const linkedAt = performance.now();
     const seconds = (linkedAt - started) / 1000;
-    const upserts = await hubspotUpserts(system.urls['hs-connector']);
+    const upserts = await metricTotal(
+      system.urls['hs-connector'],
+      /^crm_sync_api_calls_total\{.*operation="companies\.batch\.upsert"/,
+    );
 
     // Latency is measured at steady state: once the settings API shows every pair linked and
     // every company known, i.e. sync-rules has digested the command results and the companies'

@@ -27,7 +27,7 @@ import { createLogger } from '@crm-sync/runtime';
 import jsforce from 'jsforce';
 import { MongoClient } from 'mongodb';
 import { groupProgress, waitForCount } from './lib/group-progress.js';
-import { cpuSeconds, peakRssMb, percentiles, report } from './lib/measure.js';
+import { cpuSeconds, metricTotal, peakRssMb, percentiles, report } from './lib/measure.js';
 import { startService, type ServiceProcess } from './lib/service-process.js';
 
 const RECORDS = Number(process.env['BENCH_RECORDS'] ?? 100_000);
@@ -155,17 +155,12 @@ async function control<T>(method: string, path: string, body?: unknown): Promise
   return (await res.json()) as T;
 }
 
-/** Salesforce queries the connector has made (its `/metrics`). */
-async function queryCalls(port: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${String(port)}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('crm_sync_api_calls_total{') && line.includes('operation="query')) {
-      total += Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-  }
-  return total;
-}
+/** Salesforce queries the connector has made (query, queryAll, queryMore). */
+const queryCalls = () =>
+  metricTotal(
+    `http://127.0.0.1:${String(CONNECTOR_PORT)}`,
+    /^crm_sync_api_calls_total\{.*operation="query/,
+  );
 
 /**
  * Phase A: limits off, the write path alone, as the HubSpot bench measures upserts without a
@@ -190,15 +185,15 @@ async function throughput() {
     healthPath: '/health',
   });
   try {
-    await waitForCount(() => queryCalls(CONNECTOR_PORT), 1, 'capture polls');
-    const queriesBefore = await queryCalls(CONNECTOR_PORT);
+    await waitForCount(() => queryCalls(), 1, 'capture polls');
+    const queriesBefore = await queryCalls();
     const cpuBefore = cpuSeconds(connector.pid);
     await produceCommands(0, RECORDS);
     const span = await waitForCount(progress.committed, RECORDS, 'commands committed', 100);
     const cpu = cpuSeconds(connector.pid) - cpuBefore;
     const seconds = (span.doneAt - span.firstAt) / 1000;
     const calls = (await control<{ used: number }>('GET', '/limits')).used;
-    const queries = (await queryCalls(CONNECTOR_PORT)) - queriesBefore;
+    const queries = (await queryCalls()) - queriesBefore;
     // Every command has its result on Kafka (read after the clock stopped).
     const results = await resultCounter('A');
     await waitForCount(results.count, RECORDS, 'results');

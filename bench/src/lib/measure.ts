@@ -50,3 +50,13 @@ export function report(title: string, figures: Record<string, string | number>):
 function formatNumber(n: number): string {
   return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2);
 }
+
+/** The sum of a service's Prometheus samples (`GET <url>/metrics`) whose line matches `pattern`. */
+export async function metricTotal(url: string, pattern: RegExp): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('#') && pattern.test(line)) total += Number(line.split(' ').at(-1));
+  }
+  return total;
+}

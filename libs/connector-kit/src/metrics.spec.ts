@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ManualClock } from './clock.js';
-import { ConnectorMetrics } from './metrics.js';
+import { ConnectorMetrics, incEach } from './metrics.js';
 import { RateLimiter } from './rate-limiter.js';
 
 describe('ConnectorMetrics', () => {
@@ -25,6 +25,21 @@ describe('ConnectorMetrics', () => {
     );
     expect(body).toContain(
       'crm_sync_consumer_lag{group="g",topic="topic-a",partition="2",service="hs-connector"} 20',
+    );
+  });
+
+  it('adds one per label set, grouped into one update per distinct set', async () => {
+    const metrics = new ConnectorMetrics('sf-connector');
+    const ok = { connection: 'c1', command: 'upsert', outcome: 'succeeded' };
+    const failed = { connection: 'c1', command: 'upsert', outcome: 'failed' };
+    incEach(metrics.commandsDone, [ok, failed, ok, ok]);
+    incEach(metrics.commandsDone, []);
+    const { body } = await metrics.render();
+    expect(body).toContain(
+      'crm_sync_commands_total{connection="c1",command="upsert",outcome="succeeded",service="sf-connector"} 3',
+    );
+    expect(body).toContain(
+      'crm_sync_commands_total{connection="c1",command="upsert",outcome="failed",service="sf-connector"} 1',
     );
   });
 });

@@ -100,3 +100,21 @@ export class ConnectorMetrics {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }
+
+/**
+ * Adds one to `counter` for each label set, with one update per distinct set: a batch of
+ * thousands of commands has a handful of sets, and prom-client hashes the labels on every `inc`.
+ */
+export function incEach<L extends string>(
+  counter: Counter<L>,
+  labelSets: Iterable<Partial<Record<L, string>>>,
+): void {
+  const tally = new Map<string, { labels: Partial<Record<L, string>>; n: number }>();
+  for (const labels of labelSets) {
+    const key = Object.values(labels).join('\u0000');
+    const entry = tally.get(key);
+    if (entry === undefined) tally.set(key, { labels, n: 1 });
+    else entry.n++;
+  }
+  for (const { labels, n } of tally.values()) counter.inc(labels, n);
+}

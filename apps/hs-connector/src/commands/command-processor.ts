@@ -1,4 +1,4 @@
-import type { Clock, ConnectorMetrics } from '@crm-sync/connector-kit';
+import { incEach, type Clock, type ConnectorMetrics } from '@crm-sync/connector-kit';
 import { exactParser, HubSpotCommand } from '@crm-sync/domain';
 import type { BatchContext, InboundMessage, OutboundMessage } from '@crm-sync/kafka';
 import type { Logger } from '@crm-sync/runtime';
@@ -105,15 +105,11 @@ export class CommandProcessor {
     });
     const completedAt = new Date(this.deps.clock.now()).toISOString();
     const connection = runtime.config.connectionId;
-    // One metric update per command type and outcome of the batch, not one per command.
-    const done = new Map<string, { command: string; outcome: string; n: number }>();
+    const done: { connection: string; command: string; outcome: string }[] = [];
     const results = commands.flatMap((c) => {
       const outcome = outcomes.get(c);
       if (outcome === undefined) return [];
-      const key = `${c.type} ${outcome.kind}`;
-      const entry = done.get(key) ?? { command: c.type, outcome: outcome.kind, n: 0 };
-      entry.n++;
-      done.set(key, entry);
+      done.push({ connection, command: c.type, outcome: outcome.kind });
       if (outcome.kind === 'failed') {
         this.deps.metrics.errors.inc({ connection, category: outcome.error.category });
         this.deps.logger.warn('hubspot command failed', {
@@ -125,9 +121,7 @@ export class CommandProcessor {
       }
       return [resultMessage(this.deps.resultsTopic, c, outcome, completedAt)];
     });
-    for (const { command, outcome, n } of done.values()) {
-      this.deps.metrics.commandsDone.inc({ connection, command, outcome }, n);
-    }
+    incEach(this.deps.metrics.commandsDone, done);
     return results;
   }
 

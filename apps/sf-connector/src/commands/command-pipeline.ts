@@ -1,4 +1,4 @@
-import type { Clock, ConnectorMetrics } from '@crm-sync/connector-kit';
+import { incEach, type Clock, type ConnectorMetrics } from '@crm-sync/connector-kit';
 import { exactParser, SalesforceCommand } from '@crm-sync/domain';
 import {
   TransactionalPipeline,
@@ -174,23 +174,22 @@ export class CommandPipeline {
 
   /** Commands done and errors, one metric update per label set of the batch. */
   private count(executed: readonly ExecutedCommand[]): void {
-    const done = new Map<string, { labels: Record<string, string>; n: number }>();
-    const errors = new Map<string, { labels: Record<string, string>; n: number }>();
-    const add = (to: typeof done, labels: Record<string, string>) => {
-      const key = Object.values(labels).join('\u0000');
-      const entry = to.get(key) ?? { labels, n: 0 };
-      entry.n++;
-      to.set(key, entry);
-    };
-    for (const e of executed) {
-      const connection = e.command.connectionId;
-      add(done, { connection, command: e.command.type, outcome: e.outcome.outcome });
-      if (e.outcome.outcome === 'failed') {
-        add(errors, { connection, category: e.outcome.error.category });
-      }
-    }
-    for (const { labels, n } of done.values()) this.o.metrics.commandsDone.inc(labels, n);
-    for (const { labels, n } of errors.values()) this.o.metrics.errors.inc(labels, n);
+    incEach(
+      this.o.metrics.commandsDone,
+      executed.map((e) => ({
+        connection: e.command.connectionId,
+        command: e.command.type,
+        outcome: e.outcome.outcome,
+      })),
+    );
+    incEach(
+      this.o.metrics.errors,
+      executed.flatMap((e) =>
+        e.outcome.outcome === 'failed'
+          ? [{ connection: e.command.connectionId, category: e.outcome.error.category }]
+          : [],
+      ),
+    );
   }
 
   private resultMessage(e: ExecutedCommand, completedAt: string): OutboundMessage {

@@ -10,9 +10,11 @@ import type { z } from 'zod';
  * services is almost always valid as it stands, and then zod's copy equals the input.
  *
  * So the schema is walked once, into a check that answers one question without copying: "does the
- * schema accept this value and return it unchanged?" The leaves run zod's own parsing and checks
- * (formats, patterns, lengths, enums, literals), and every refinement of an object runs as zod
- * runs it; only the walk through objects, records, arrays, unions, optionals and nullables is ours.
+ * schema accept this value and return it unchanged?" The walk through objects, records, arrays,
+ * unions, optionals, nullables and defaults is ours; leaves run zod's own parsing and checks
+ * (formats, patterns, enums, literals), except two shortcuts whose exactness is plain (plain
+ * `string | number | boolean | null` tests, and string lengths that settle `.min()` / `.max()`),
+ * and every refinement of an object runs as zod runs it.
  * When the check says yes, the input is the result. Anything else (an invalid value, an unknown
  * key zod would strip, a default it would fill, a transform, or a kind of schema the walk does not
  * know) goes to `schema.safeParse`, whose result and error messages are therefore unchanged. The
@@ -197,21 +199,23 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 function objectCheck(def: Def): Exact {
   // Built on first use: a shape may refer to schemas defined after it.
-  let fields: { key: string; exact: Exact; optional: boolean }[] | undefined;
-  let known: Set<string> | undefined;
+  let shape: Readonly<Record<string, Internals>> | undefined;
+  let fields: { key: string; exact: Exact; optional: boolean }[] = [];
   // A loose object (`z.looseObject`) passes keys it does not know through as they are; a plain
   // one strips them and a strict one refuses them, so with those the input is not the result.
   const catchall = def.catchall?._zod.def.type;
   const keepsUnknown = catchall === 'unknown' || catchall === 'any';
   return (v) => {
     if (!isPlainObject(v)) return false;
-    fields ??= Object.entries(def.shape ?? {}).map(([key, child]) => ({
-      key,
-      exact: exactCheck(child),
-      optional: child._zod.optout === 'optional',
-    }));
-    known ??= new Set(fields.map((f) => f.key));
-    if (!keepsUnknown) for (const key in v) if (!known.has(key)) return false;
+    if (shape === undefined) {
+      shape = def.shape ?? {};
+      fields = Object.entries(shape).map(([key, child]) => ({
+        key,
+        exact: exactCheck(child),
+        optional: child._zod.optout === 'optional',
+      }));
+    }
+    if (!keepsUnknown) for (const key in v) if (!Object.hasOwn(shape, key)) return false;
     for (const f of fields) {
       if (!(f.key in v)) {
         if (!f.optional) return false;
@@ -228,7 +232,7 @@ function recordCheck(def: Def): Exact {
   const valueType = def.valueType;
   // A record over an enum's keys must hold each of them: left to zod.
   if (!keyType || !valueType || keyType._zod.values) return never;
-  const key = leafOrNever(keyType);
+  const key = exactCheck(keyType);
   const value = lazy(valueType);
   return (v) => {
     if (!isPlainObject(v)) return false;
@@ -288,10 +292,6 @@ function discriminatorMap(options: readonly Internals[], key: string): Map<unkno
     for (const value of values) if (!map.has(value)) map.set(value, exact);
   }
   return map;
-}
-
-function leafOrNever(s: Internals): Exact {
-  return LEAVES.has(s._zod.def.type) ? leafCheck(s) : never;
 }
 
 /** The check of a child schema, built on first use (schemas may be recursive or not yet set). */

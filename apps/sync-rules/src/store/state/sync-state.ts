@@ -9,9 +9,9 @@ import type {
   RecordedError,
   SalesforceContactState,
 } from '../sync-store.port.js';
-import { accountCodec, companyCodec } from './row-codecs.js';
+import { accountCodec, companyCodec, type RowCodec } from './row-codecs.js';
 import { MemoryStorage, type StateStorage } from './row-store.js';
-import { SEP, Table } from './table.js';
+import { SEP, Table, type Counters, type Indexers } from './table.js';
 
 export interface JobState {
   readonly jobId: string;
@@ -48,17 +48,20 @@ export class SyncState {
   readonly tables: ReadonlyMap<string, Table<unknown>>;
 
   constructor(readonly storage: StateStorage = new MemoryStorage()) {
-    const s = storage;
-    this.connections = new Table('connections', {}, {}, undefined, s);
-    this.links = new Table(
+    const table = <T>(
+      name: string,
+      indexers: Indexers<T> = {},
+      counters: Counters<T> = {},
+      codec?: RowCodec<T>,
+    ) => new Table<T>(name, indexers, counters, codec, storage);
+    this.connections = table('connections');
+    this.links = table(
       'links',
       { company: (l) => [l.companyId] },
       { all: () => true, deletedSide: (l) => l.deletedOn !== null },
-      undefined,
-      s,
     );
-    this.accounts = new Table('accounts', {}, { live: (a) => !a.deleted }, accountCodec, s);
-    this.companies = new Table(
+    this.accounts = table('accounts', {}, { live: (a) => !a.deleted }, accountCodec);
+    this.companies = table(
       'companies',
       {
         accountIdProperty: (co) => {
@@ -69,37 +72,23 @@ export class SyncState {
       },
       { live: (co) => !co.deleted },
       companyCodec,
-      s,
     );
-    this.associations = new Table(
-      'associations',
-      { company: (a) => [a.companyId], contact: (a) => [a.contactId] },
-      {},
-      undefined,
-      s,
-    );
-    this.hubspotContacts = new Table(
-      'hubspot_contacts',
-      {
-        salesforceContact: (h) => {
-          const v = h.properties['salesforcecontactid'];
-          return v ? [v] : [];
-        },
+    this.associations = table('associations', {
+      company: (a) => [a.companyId],
+      contact: (a) => [a.contactId],
+    });
+    this.hubspotContacts = table('hubspot_contacts', {
+      salesforceContact: (h) => {
+        const v = h.properties['salesforcecontactid'];
+        return v ? [v] : [];
       },
-      {},
-      undefined,
-      s,
-    );
-    this.salesforceContacts = new Table(
-      'salesforce_contacts',
-      { account: (c) => (c.accountId === null ? [] : [c.accountId]) },
-      {},
-      undefined,
-      s,
-    );
-    this.pending = new Table('pending_creates', {}, {}, undefined, s);
-    this.errors = new Table('sync_errors', { record: (e) => [e.recordId] }, {}, undefined, s);
-    this.jobs = new Table('jobs', {}, {}, undefined, s);
+    });
+    this.salesforceContacts = table('salesforce_contacts', {
+      account: (c) => (c.accountId === null ? [] : [c.accountId]),
+    });
+    this.pending = table('pending_creates');
+    this.errors = table('sync_errors', { record: (e) => [e.recordId] });
+    this.jobs = table('jobs');
     this.tables = new Map(
       (
         [

@@ -149,7 +149,7 @@ export class Table<T> {
     // A derived table needs the held row itself (to unindex and uncount it), others its version.
     const held = this.derived ? this.rows.get(id) : undefined;
     const heldSeq = this.derived ? (held?.seq ?? 0) : this.rows.seqOf(id);
-    if (heldSeq !== 0 && heldSeq >= seq) return false;
+    if (heldSeq >= seq) return false;
     if (held !== undefined) {
       const old = this.parse(held.json);
       this.unindex(id, old);
