@@ -19,7 +19,7 @@ import { createKafka, ensureTopics, type Consumer, type Producer } from '@crm-sy
 import { createLogger } from '@crm-sync/runtime';
 import { waitFor } from '@crm-sync/testing';
 import { groupProgress, waitForCount } from './lib/group-progress.js';
-import { metricTotal, percentiles, peakRssMb, report } from './lib/measure.js';
+import { cpuSeconds, metricTotal, percentiles, peakRssMb, report } from './lib/measure.js';
 import { startService, type ServiceProcess } from './lib/service-process.js';
 
 const COMMANDS = Number(process.env['BENCH_COMMANDS'] ?? 100_000);
@@ -178,9 +178,18 @@ async function throughput(producer: Producer): Promise<Connector> {
     HUBSPOT_MAX_IN_FLIGHT: process.env['BENCH_IN_FLIGHT'] ?? '12',
     HS_CONNECTOR_PARTITIONS_CONCURRENTLY: process.env['BENCH_PARTITIONS'] ?? '12',
   });
+  // The connector's CPU from its first commit (its start-up left out) to its last.
+  let cpuAtFirst: { readonly seconds: number; readonly count: number } | undefined;
+  const committed = async () => {
+    const count = await progress.committed();
+    if (count > 0) cpuAtFirst ??= { seconds: cpuSeconds(fast.process.pid), count };
+    return count;
+  };
   let span: Awaited<ReturnType<typeof waitForCount>>;
+  let cpu: number;
   try {
-    span = await waitForCount(progress.committed, COMMANDS, 'commands committed', 100);
+    span = await waitForCount(committed, COMMANDS, 'commands committed', 100);
+    cpu = cpuSeconds(fast.process.pid) - (cpuAtFirst?.seconds ?? 0);
   } finally {
     await progress.close();
   }
@@ -195,6 +204,7 @@ async function throughput(producer: Producer): Promise<Connector> {
     'records/s (first to last commit)': Math.round((COMMANDS - span.firstCount) / seconds),
     'records/s (process start to last commit)': Math.round(COMMANDS / ((span.doneAt - t0) / 1000)),
     'upsert requests': await metricTotal(fast.process.url, /operation="companies\.batch\.upsert"/),
+    'connector CPU µs per record': Math.round((cpu * 1e6) / (COMMANDS - (cpuAtFirst?.count ?? 0))),
     'connector peak RSS (MB)': peakRssMb(fast.process.pid),
   });
   return fast;
