@@ -109,8 +109,8 @@ export class CommandProcessor {
     const results = commands.flatMap((c) => {
       const outcome = outcomes.get(c);
       if (outcome === undefined) return [];
-      done.push({ connection, command: c.type, outcome: outcome.kind });
-      if (outcome.kind === 'failed') {
+      done.push({ connection, command: c.type, outcome: outcome.outcome });
+      if (outcome.outcome === 'failed') {
         this.deps.metrics.errors.inc({ connection, category: outcome.error.category });
         this.deps.logger.warn('hubspot command failed', {
           connectionId: connection,

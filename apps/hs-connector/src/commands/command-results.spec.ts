@@ -30,17 +30,17 @@ describe('outcomesOf (207 multi-status)', () => {
       ],
     });
     expect(outcomes.get(accountIdOf(1))).toEqual({
-      kind: 'succeeded',
-      companyId: '501',
+      outcome: 'succeeded',
+      recordId: '501',
       created: true,
     });
     expect(outcomes.get(accountIdOf(3))).toEqual({
-      kind: 'succeeded',
-      companyId: '503',
+      outcome: 'succeeded',
+      recordId: '503',
       created: false,
     });
     expect(outcomes.get(accountIdOf(2))).toMatchObject({
-      kind: 'failed',
+      outcome: 'failed',
       error: {
         code: 'INVALID_INTEGER',
         category: 'property_value',
@@ -49,7 +49,7 @@ describe('outcomesOf (207 multi-status)', () => {
       },
     });
     expect(outcomes.get(accountIdOf(4))).toMatchObject({
-      kind: 'failed',
+      outcome: 'failed',
       error: { category: 'duplicate', retriable: false },
     });
   });
@@ -59,10 +59,10 @@ describe('outcomesOf (207 multi-status)', () => {
       results: [{ inputId: accountIdOf(1), companyId: '501', created: true }],
       errors: [{ status: 400, category: 'VALIDATION_ERROR', message: 'nope', ids: [] }],
     });
-    expect([...unattributed.values()].filter((o) => o.kind === 'failed')).toHaveLength(3);
+    expect([...unattributed.values()].filter((o) => o.outcome === 'failed')).toHaveLength(3);
     const silent = outcomesOf(groups, { results: [], errors: [] });
     expect(silent.get(accountIdOf(2))).toMatchObject({
-      kind: 'failed',
+      outcome: 'failed',
       error: { code: 'NO_RESULT', category: 'transient', retriable: true },
     });
   });
@@ -88,7 +88,7 @@ describe('resultMessage', () => {
     const m = resultMessage(
       'results',
       command,
-      { kind: 'succeeded', companyId: '77', created: true },
+      { outcome: 'succeeded', recordId: '77', created: true },
       '2026-03-01T12:00:01.000Z',
     );
     const parsed = CommandResult.parse(JSON.parse(m.value));

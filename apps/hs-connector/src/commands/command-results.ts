@@ -1,8 +1,9 @@
 import {
   classifyHubSpotError,
   commandKey,
+  commandResultOf,
   syncErrorData,
-  type CommandResult,
+  type CommandOutcome,
   type HubSpotCommand,
   type SyncErrorData,
 } from '@crm-sync/domain';
@@ -11,10 +12,8 @@ import { propertyProblems } from '../hubspot/failures.js';
 import type { BatchWriteResponse, WriteError } from '../hubspot/hubspot-api.port.js';
 import type { WriteGroup } from './command-plan.js';
 
-/** What happened to one input of a batch write. */
-export type WriteOutcome =
-  | { readonly kind: 'succeeded'; readonly companyId: string; readonly created: boolean }
-  | { readonly kind: 'failed'; readonly error: SyncErrorData };
+/** What happened to one input of a batch write (and so to each command it carries out). */
+export type WriteOutcome = CommandOutcome;
 
 /** HTTP status of a 207 error entry, from its category when HubSpot does not give one. */
 function statusOf(e: WriteError): number {
@@ -58,19 +57,19 @@ export function outcomesOf(
   const inputs = new Set(groups.map((g) => g.input.id));
   for (const r of response.results) {
     if (inputs.has(r.inputId))
-      outcomes.set(r.inputId, { kind: 'succeeded', companyId: r.companyId, created: r.created });
+      outcomes.set(r.inputId, { outcome: 'succeeded', recordId: r.companyId, created: r.created });
   }
   const unattributed: SyncErrorData[] = [];
   for (const e of response.errors) {
     const error = classifyWriteError(e);
     const named = e.ids.filter((id) => inputs.has(id));
     if (named.length === 0) unattributed.push(error);
-    for (const id of named) outcomes.set(id, { kind: 'failed', error });
+    for (const id of named) outcomes.set(id, { outcome: 'failed', error });
   }
   for (const g of groups) {
     if (outcomes.has(g.input.id)) continue;
     outcomes.set(g.input.id, {
-      kind: 'failed',
+      outcome: 'failed',
       error:
         unattributed[0] ??
         syncErrorData('NO_RESULT', 'transient', 'HubSpot answered the batch without this record'),
@@ -84,7 +83,7 @@ export function allFailed(
   groups: readonly WriteGroup[],
   error: SyncErrorData,
 ): Map<string, WriteOutcome> {
-  return new Map(groups.map((g) => [g.input.id, { kind: 'failed', error } as const]));
+  return new Map(groups.map((g) => [g.input.id, { outcome: 'failed', error } as const]));
 }
 
 /**
@@ -97,36 +96,12 @@ export function resultMessage(
   outcome: WriteOutcome,
   completedAt: string,
 ): OutboundMessage {
-  const base = {
-    commandId: command.payload.commandId,
-    idempotencyKey: command.payload.idempotencyKey,
-    commandType: command.type,
-    system: 'hubspot' as const,
-    completedAt,
-    attempt: 1,
-  };
-  const envelope = {
+  const result = commandResultOf(command, outcome, {
     id: `${command.id}:result`,
-    connectionId: command.connectionId,
-    occurredAt: completedAt,
-    source: 'hs-connector' as const,
-  };
-  const result: CommandResult =
-    outcome.kind === 'succeeded'
-      ? {
-          ...envelope,
-          type: 'sync.command-succeeded.v1',
-          payload: {
-            ...base,
-            outcome: 'succeeded',
-            recordId: outcome.companyId,
-            created: outcome.created,
-          },
-        }
-      : {
-          ...envelope,
-          type: 'sync.command-failed.v1',
-          payload: { ...base, outcome: 'failed', error: outcome.error },
-        };
+    source: 'hs-connector',
+    system: 'hubspot',
+    attempt: 1,
+    completedAt,
+  });
   return { topic, key: commandKey(command), value: JSON.stringify(result) };
 }

@@ -1,12 +1,11 @@
 import type { Clock } from '@crm-sync/connector-kit';
-import type { SalesforceCommand, SyncError } from '@crm-sync/domain';
+import type { CommandOutcome, SalesforceCommand, SyncError } from '@crm-sync/domain';
 import type { Logger } from '@crm-sync/runtime';
 import type { RetrySettings } from '../config.js';
 import { recordAction, requestAction, saveErrorOf } from '../salesforce/errors.js';
 import type { SaveResult } from '../salesforce/salesforce-api.port.js';
 import type { SalesforceClient } from '../salesforce/salesforce-client.js';
 import { planWaves, type Chunk, type PlannedWrite } from './command-plan.js';
-import type { CommandOutcome } from './command-results.js';
 
 export interface ExecutedCommand {
   readonly command: SalesforceCommand;

@@ -6,6 +6,7 @@ import {
   HubSpotCommand,
   SalesforceCommand,
   canonicalJson,
+  commandResultOf,
   fnv1a64,
   commandKey,
   idempotencyKey,
@@ -294,6 +295,52 @@ describe('commands', () => {
         }),
       ).success,
     ).toBe(false);
+  });
+  it('builds a valid result of either outcome that repeats the command', () => {
+    const command = {
+      type: COMMAND_TYPES.upsertHubSpotCompany,
+      connectionId: 'c1',
+      payload: { commandId: 'cmd-9', idempotencyKey: 'k9' },
+    };
+    const origin = {
+      id: 'cmd-9:result',
+      source: 'hs-connector',
+      system: 'hubspot',
+      attempt: 2,
+      completedAt: '2025-03-01T10:00:00.000Z',
+    } as const;
+    const error = {
+      code: 'CONFLICT',
+      category: 'duplicate',
+      retriable: false,
+      message: 'x',
+    } as const;
+    const payload = {
+      commandId: 'cmd-9',
+      idempotencyKey: 'k9',
+      commandType: COMMAND_TYPES.upsertHubSpotCompany,
+      system: 'hubspot',
+      completedAt: origin.completedAt,
+      attempt: 2,
+    };
+    const succeeded = commandResultOf(
+      command,
+      { outcome: 'succeeded', recordId: '7', created: true },
+      origin,
+    );
+    const failed = commandResultOf(command, { outcome: 'failed', error }, origin);
+    expect(CommandResult.parse(JSON.parse(JSON.stringify(succeeded)))).toEqual({
+      id: 'cmd-9:result',
+      connectionId: 'c1',
+      occurredAt: origin.completedAt,
+      source: 'hs-connector',
+      type: 'sync.command-succeeded.v1',
+      payload: { ...payload, outcome: 'succeeded', recordId: '7', created: true },
+    });
+    expect(CommandResult.parse(JSON.parse(JSON.stringify(failed)))).toMatchObject({
+      type: 'sync.command-failed.v1',
+      payload: { ...payload, outcome: 'failed', error },
+    });
   });
 });
 
