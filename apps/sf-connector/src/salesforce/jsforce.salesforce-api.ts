@@ -3,6 +3,7 @@ import type { Logger } from '@crm-sync/runtime';
 import { Connection, OAuth2 } from 'jsforce';
 import type { SalesforceAuth } from '../config.js';
 import { parseSalesforceTime } from '../capture/records.js';
+import { nodeHttpTransport } from './node-http-transport.js';
 import type {
   DeletedRecord,
   DescribedField,
@@ -40,6 +41,8 @@ interface TokenResponse {
 export class JsforceSalesforceApi implements SalesforceApi {
   private session: Promise<Connection> | undefined;
   private usage: OrgApiUsage | undefined;
+  /** Every session's calls go over one keep-alive agent (jsforce's own transport if proxied). */
+  private readonly transport = nodeHttpTransport();
 
   constructor(
     private readonly settings: JsforceSettings,
@@ -85,6 +88,7 @@ export class JsforceSalesforceApi implements SalesforceApi {
       version: this.settings.apiVersion,
       callOptions: { client: this.settings.clientName },
     });
+    if (this.transport) conn._transport = this.transport;
     this.logger.info('signed in to salesforce', {
       connectionId: this.settings.connectionId,
       flow: auth.flow,
