@@ -100,7 +100,7 @@ const parseReadAnswer = exactParser(ReadAnswer);
 const parseWriteAnswer = exactParser(WriteAnswer);
 
 /**
- * What HubSpot answered with a status of 400 or more to a request sent with `apiRequest`: the
+ * What HubSpot answered with a status of 400 or more to a batch request (`batch()` below): the
  * fields the generated methods' `ApiException` has (`code`, `body`, `headers`), so `toFailure`
  * reads both alike.
  */
