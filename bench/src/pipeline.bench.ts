@@ -216,6 +216,10 @@ async function main() {
       'HubSpot batch upsert requests': upserts,
       'records per upsert request': (N / upserts).toFixed(1),
       'failing records at settle': status.counts.failingRecords,
+      'errors by category at settle':
+        Object.entries(status.errorsByCategory)
+          .map(([category, n]) => `${category} ${String(n)}`)
+          .join(', ') || 'none',
       'latency samples': latencies.length,
       'latency p50 (ms)': Math.round(p['p50'] ?? 0),
       'latency p95 (ms)': Math.round(p['p95'] ?? 0),
