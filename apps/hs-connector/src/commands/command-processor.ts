@@ -1,5 +1,5 @@
 import { incEach, type Clock, type ConnectorMetrics } from '@crm-sync/connector-kit';
-import { exactParser, HubSpotCommand } from '@crm-sync/domain';
+import { exactParser, HubSpotCommand, type CommandOutcome } from '@crm-sync/domain';
 import type { BatchContext, InboundMessage, OutboundMessage } from '@crm-sync/kafka';
 import type { Logger } from '@crm-sync/runtime';
 import { z } from 'zod';
@@ -9,7 +9,7 @@ import { holdWhileBudgetSpent } from '../kafka/budget-hold.js';
 import { deadLetter, parseJson } from '../kafka/dead-letter.js';
 import { mapConcurrent } from '../util/batching.js';
 import { planWrites, type WriteGroup } from './command-plan.js';
-import { allFailed, outcomesOf, resultMessage, type WriteOutcome } from './command-results.js';
+import { allFailed, outcomesOf, resultMessage } from './command-results.js';
 
 const parseCommand = exactParser(HubSpotCommand);
 
@@ -94,7 +94,7 @@ export class CommandProcessor {
       ...plan.upserts.map((g): [WriteKind, readonly WriteGroup[]] => ['upsert', g]),
       ...plan.updates.map((g): [WriteKind, readonly WriteGroup[]] => ['update', g]),
     ];
-    const outcomes = new Map<HubSpotCommand, WriteOutcome>();
+    const outcomes = new Map<HubSpotCommand, CommandOutcome>();
     await mapConcurrent(requests, this.deps.concurrency, async ([kind, groups]) => {
       const byInput = await this.write(runtime, kind, groups);
       for (const g of groups) {
@@ -134,7 +134,7 @@ export class CommandProcessor {
     runtime: ConnectionRuntime,
     kind: WriteKind,
     groups: readonly WriteGroup[],
-  ): Promise<Map<string, WriteOutcome>> {
+  ): Promise<Map<string, CommandOutcome>> {
     const inputs = groups.map((g) => g.input);
     try {
       const response =

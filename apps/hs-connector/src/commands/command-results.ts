@@ -12,9 +12,6 @@ import { propertyProblems } from '../hubspot/failures.js';
 import type { BatchWriteResponse, WriteError } from '../hubspot/hubspot-api.port.js';
 import type { WriteGroup } from './command-plan.js';
 
-/** What happened to one input of a batch write (and so to each command it carries out). */
-export type WriteOutcome = CommandOutcome;
-
 /** HTTP status of a 207 error entry, from its category when HubSpot does not give one. */
 function statusOf(e: WriteError): number {
   if (e.status !== undefined) return e.status;
@@ -52,8 +49,8 @@ export function classifyWriteError(e: WriteError): SyncErrorData {
 export function outcomesOf(
   groups: readonly WriteGroup[],
   response: BatchWriteResponse,
-): Map<string, WriteOutcome> {
-  const outcomes = new Map<string, WriteOutcome>();
+): Map<string, CommandOutcome> {
+  const outcomes = new Map<string, CommandOutcome>();
   const inputs = new Set(groups.map((g) => g.input.id));
   for (const r of response.results) {
     if (inputs.has(r.inputId))
@@ -82,7 +79,7 @@ export function outcomesOf(
 export function allFailed(
   groups: readonly WriteGroup[],
   error: SyncErrorData,
-): Map<string, WriteOutcome> {
+): Map<string, CommandOutcome> {
   return new Map(groups.map((g) => [g.input.id, { outcome: 'failed', error } as const]));
 }
 
@@ -93,7 +90,7 @@ export function allFailed(
 export function resultMessage(
   topic: string,
   command: HubSpotCommand,
-  outcome: WriteOutcome,
+  outcome: CommandOutcome,
   completedAt: string,
 ): OutboundMessage {
   const result = commandResultOf(command, outcome, {

@@ -15,7 +15,7 @@ import { retrying } from '../salesforce/errors.js';
 import { yieldToEventLoop } from '../async.js';
 import type { SfConnectorTopics } from '../topics.js';
 import type { CommandExecutor, ExecutedCommand } from './command-executor.js';
-import { commandResultMessage, commandResultOf } from './command-results.js';
+import { resultMessage } from './command-results.js';
 
 /** How long shutdown lets a batch in flight finish before releasing it for redelivery. */
 const SHUTDOWN_GRACE_MS = 15_000;
@@ -159,9 +159,14 @@ export class CommandPipeline {
           this.abort.signal,
         );
         const completedAt = now();
+        const topic = this.o.topics.commandResults;
         executed.forEach((e, i) => {
           const item = items[i];
-          if (item) outputs.set(item.message, this.resultMessage(e, completedAt));
+          if (item)
+            outputs.set(
+              item.message,
+              resultMessage(topic, e.command, e.outcome, e.attempt, completedAt),
+            );
         });
         this.count(executed);
       }),
@@ -190,11 +195,6 @@ export class CommandPipeline {
           : [],
       ),
     );
-  }
-
-  private resultMessage(e: ExecutedCommand, completedAt: string): OutboundMessage {
-    const result = commandResultOf(e.command, e.outcome, e.attempt, completedAt);
-    return commandResultMessage(this.o.topics.commandResults, e.command, result);
   }
 
   private deadLetter(

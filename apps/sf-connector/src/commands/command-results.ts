@@ -1,8 +1,7 @@
 import {
   commandKey,
-  commandResultOf as resultOf,
+  commandResultOf,
   type CommandOutcome,
-  type CommandResult,
   type SalesforceCommand,
 } from '@crm-sync/domain';
 import type { OutboundMessage } from '@crm-sync/kafka';
@@ -11,16 +10,17 @@ import type { OutboundMessage } from '@crm-sync/kafka';
 const MAX_MESSAGE = 300;
 
 /**
- * The result of a command. Its id derives from the command, so a redelivered batch (after a crash
- * before the Kafka commit) produces the very same result message.
+ * The result message of a command, keyed like the command. Its id derives from the command, so a
+ * redelivered batch (after a crash before the Kafka commit) produces the very same message.
  */
-export function commandResultOf(
+export function resultMessage(
+  topic: string,
   command: SalesforceCommand,
   outcome: CommandOutcome,
   attempt: number,
   completedAt: string,
-): CommandResult {
-  return resultOf(
+): OutboundMessage {
+  const result = commandResultOf(
     command,
     outcome.outcome === 'succeeded'
       ? outcome
@@ -36,12 +36,5 @@ export function commandResultOf(
       completedAt,
     },
   );
-}
-
-export function commandResultMessage(
-  topic: string,
-  command: SalesforceCommand,
-  result: CommandResult,
-): OutboundMessage {
   return { topic, key: commandKey(command), value: JSON.stringify(result) };
 }

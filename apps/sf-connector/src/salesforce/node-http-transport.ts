@@ -22,10 +22,8 @@ const DEFAULT_TIMEOUT_MS = 10 * 60_000;
  * `nodeHttpTransport`).
  */
 export class NodeHttpTransport extends Transport {
-  private readonly agents = {
-    'http:': new http.Agent({ keepAlive: true }),
-    'https:': new https.Agent({ keepAlive: true }),
-  };
+  private readonly httpAgent = new http.Agent({ keepAlive: true });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true });
 
   constructor(private readonly timeoutMs = DEFAULT_TIMEOUT_MS) {
     super();
@@ -59,12 +57,12 @@ export class NodeHttpTransport extends Transport {
 
   private send(req: HttpRequest, body: string | Buffer | undefined): Promise<HttpResponse> {
     const url = new URL(req.url);
-    const protocol = url.protocol === 'https:' ? https : http;
-    const agent = url.protocol === 'https:' ? this.agents['https:'] : this.agents['http:'];
+    const [client, agent] =
+      url.protocol === 'https:' ? [https, this.httpsAgent] : [http, this.httpAgent];
     const headers: Record<string, string | number> = { ...req.headers };
     if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
     return new Promise((resolve, reject) => {
-      const request = protocol.request(url, { method: req.method, headers, agent }, (res) => {
+      const request = client.request(url, { method: req.method, headers, agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);

@@ -287,8 +287,9 @@ export interface ResultOf {
 
 /**
  * A command's result. A connector builds one per record it writes, so the objects are written
- * out as literals: spreading shared parts into them cost ~6 µs per result, about a tenth of a
- * connector's CPU per record.
+ * out: spreading shared parts into the front of them cost ~6 µs per result, about a tenth of a
+ * connector's CPU per record. The outcome's own two or three fields close the payload; a spread
+ * at the end costs what writing them out does.
  */
 export function commandResultOf(
   command: ResultOf,
@@ -298,41 +299,17 @@ export function commandResultOf(
   const { id, source, system, attempt, completedAt } = origin;
   const { commandId, idempotencyKey } = command.payload;
   const connectionId = command.connectionId;
-  const commandType = command.type;
-  return outcome.outcome === 'succeeded'
-    ? {
-        id,
-        connectionId,
-        occurredAt: completedAt,
-        source,
-        type: 'sync.command-succeeded.v1',
-        payload: {
-          commandId,
-          idempotencyKey,
-          commandType,
-          system,
-          completedAt,
-          attempt,
-          outcome: 'succeeded',
-          recordId: outcome.recordId,
-          created: outcome.created,
-        },
-      }
-    : {
-        id,
-        connectionId,
-        occurredAt: completedAt,
-        source,
-        type: 'sync.command-failed.v1',
-        payload: {
-          commandId,
-          idempotencyKey,
-          commandType,
-          system,
-          completedAt,
-          attempt,
-          outcome: 'failed',
-          error: outcome.error,
-        },
-      };
+  const occurredAt = completedAt;
+  const payload = {
+    commandId,
+    idempotencyKey,
+    commandType: command.type,
+    system,
+    completedAt,
+    attempt,
+    ...outcome,
+  };
+  return payload.outcome === 'succeeded'
+    ? { id, connectionId, occurredAt, source, type: 'sync.command-succeeded.v1', payload }
+    : { id, connectionId, occurredAt, source, type: 'sync.command-failed.v1', payload };
 }
