@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_PORTS, nodeFlagsFor, SERVICE_NODE_FLAGS } from '@crm-sync/runtime';
+import {
+  CONNECTOR_NODE_FLAGS,
+  DEFAULT_PORTS,
+  nodeFlagsFor,
+  SERVICE_NODE_FLAGS,
+} from '@crm-sync/runtime';
 import { parse } from 'yaml';
 
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -64,10 +69,13 @@ describe('docker-compose.yml', () => {
     },
   );
 
-  it('runs the services, not the sandboxes, with the service V8 flags', () => {
+  it('runs the services, not the sandboxes, with V8 flags: the connectors with their own', () => {
     expect(SERVICE_NODE_FLAGS.length).toBeGreaterThan(0);
-    for (const name of APPS)
-      expect(services[name]?.command).toEqual(expect.arrayContaining([...SERVICE_NODE_FLAGS]));
+    expect(CONNECTOR_NODE_FLAGS).not.toEqual(SERVICE_NODE_FLAGS);
+    for (const name of APPS) {
+      const flags = name.endsWith('-connector') ? CONNECTOR_NODE_FLAGS : SERVICE_NODE_FLAGS;
+      expect(services[name]?.command).toEqual(expect.arrayContaining([...flags]));
+    }
     for (const name of SANDBOXES)
       expect(services[name]?.command).toEqual(['node', `apps/${name}/dist/main.js`]);
   });
