@@ -96,6 +96,18 @@ export const HsConnectorEnv = z
     HUBSPOT_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(256).default(4),
     /** Partitions each pipeline processes at once, each in its own Kafka transaction. */
     HS_CONNECTOR_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(6),
+    /**
+     * Most bytes of one fetch over all partitions of a pipeline: the messages held in memory at
+     * once (kafkajs keeps a whole fetch until each of its batches is done). kafkajs' 10 MiB: with
+     * 4 MiB, fewer partitions' batches ran at once and upserts cost more CPU each (see
+     * docs/decisions.md).
+     */
+    HS_CONNECTOR_FETCH_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(65_536)
+      .max(52_428_800)
+      .default(10_485_760),
     /** Reconciliation polling: pause between polls, overlap re-read each time, first start. */
     HUBSPOT_POLL_INTERVAL_MS: millis(60_000, 10),
     HUBSPOT_POLL_LOOKBACK_MS: millis(120_000),
@@ -179,6 +191,8 @@ export interface HsConnectorConfig {
   readonly MONGO_DB: string;
   readonly group: string;
   readonly partitionsConcurrently: number;
+  /** Most bytes of one fetch over all partitions of a pipeline. */
+  readonly fetchMaxBytes: number;
   readonly webhook: {
     readonly connectionId: string;
     readonly publicUrl: string | undefined;
@@ -239,6 +253,7 @@ export function toConfig(env: HsConnectorEnv): HsConnectorConfig {
     MONGO_DB: env.MONGO_DB,
     group: env.HS_CONNECTOR_GROUP,
     partitionsConcurrently: env.HS_CONNECTOR_PARTITIONS_CONCURRENTLY,
+    fetchMaxBytes: env.HS_CONNECTOR_FETCH_MAX_BYTES,
     webhook: {
       connectionId: env.CONNECTION_ID,
       publicUrl: env.HUBSPOT_WEBHOOK_URL,

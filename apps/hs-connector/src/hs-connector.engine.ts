@@ -170,6 +170,7 @@ export class HsConnectorEngine {
       groupId: this.groups.inbox,
       topics: [this.topics.webhookInbox],
       partitionsConsumedConcurrently: config.partitionsConcurrently,
+      maxBytesPerFetch: config.fetchMaxBytes,
       handle: (messages, ctx) => inbox.handle(messages, ctx),
     });
     this.commands = new TransactionalPipeline({
@@ -178,6 +179,7 @@ export class HsConnectorEngine {
       groupId: this.groups.commands,
       topics: [this.topics.hubspotCommands],
       partitionsConsumedConcurrently: config.partitionsConcurrently,
+      maxBytesPerFetch: config.fetchMaxBytes,
       handle: (messages, ctx) => commands.handle(messages, ctx),
     });
     await this.inbox.start();

@@ -25,6 +25,7 @@ export class AppModule {
       groupPrefix: config.SF_CONNECTOR_GROUP,
       commandPartitionsConcurrently: config.SF_COMMAND_PARTITIONS_CONCURRENTLY,
       commandFetchBytes: config.SF_COMMAND_FETCH_BYTES,
+      commandFetchMaxBytes: config.SF_COMMAND_FETCH_MAX_BYTES,
       retry: {
         baseMs: config.SF_RETRY_BASE_MS,
         maxMs: config.SF_RETRY_MAX_MS,

@@ -43,6 +43,17 @@ describe('sf-connector config', () => {
     });
   });
 
+  it('bounds the command fetches per partition and over all partitions', () => {
+    expect(loadConfig({})).toMatchObject({
+      SF_COMMAND_FETCH_BYTES: 524_288,
+      SF_COMMAND_FETCH_MAX_BYTES: 4_194_304,
+    });
+    expect(loadConfig({ SF_COMMAND_FETCH_MAX_BYTES: '1048576' })).toMatchObject({
+      SF_COMMAND_FETCH_MAX_BYTES: 1_048_576,
+    });
+    expect(() => loadConfig({ SF_COMMAND_FETCH_MAX_BYTES: '1000' })).toThrow(ConfigError);
+  });
+
   it('lists every problem, and never the secrets it was given', () => {
     let error: unknown;
     try {

@@ -32,6 +32,8 @@ export interface SfConnectorOptions {
   readonly commandPartitionsConcurrently: number;
   /** Most bytes fetched per command partition at once. */
   readonly commandFetchBytes: number;
+  /** Most bytes of one fetch over all command partitions (the commands in memory at once). */
+  readonly commandFetchMaxBytes: number;
   readonly retry: RetrySettings;
   /** How often each connection's API budget is written to `api_budget` (settings API status). */
   readonly budgetReportIntervalMs: number;
@@ -94,6 +96,7 @@ export class SfConnector {
       executorFor: (id) => this.runtime(id).executor(),
       partitionsConcurrently: o.commandPartitionsConcurrently,
       fetchBytes: o.commandFetchBytes,
+      fetchMaxBytes: o.commandFetchMaxBytes,
       retry: o.retry,
       clock: o.clock,
       metrics: o.metrics,

@@ -55,6 +55,12 @@ export interface TransactionalPipelineOptions {
   readonly fromBeginning?: boolean;
   /** Upper bound of one fetch per partition (bytes): bounds memory and batch latency. */
   readonly maxBytesPerPartition?: number;
+  /**
+   * Upper bound of one fetch over all partitions (bytes; default kafkajs' 10 MiB). kafkajs holds
+   * a whole fetch, decoded, until every batch in it is done, and fetches again only then: this is
+   * the data in memory at once.
+   */
+  readonly maxBytesPerFetch?: number;
   /** Partitions processed at once, each with its own transaction (default 2). */
   readonly partitionsConsumedConcurrently?: number;
   /**
@@ -106,6 +112,9 @@ export class TransactionalPipeline {
       readUncommitted: false,
       maxWaitTimeInMs: 50,
       maxBytesPerPartition: this.options.maxBytesPerPartition ?? 1_048_576,
+      ...(this.options.maxBytesPerFetch === undefined
+        ? {}
+        : { maxBytes: this.options.maxBytesPerFetch }),
       retry: { initialRetryTime: 200, retries: 30 },
       ...(this.options.coPartitioned
         ? { partitionAssigners: [...this.options.coPartitioned.assigners] }

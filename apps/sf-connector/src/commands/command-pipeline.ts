@@ -53,6 +53,8 @@ export interface CommandPipelineOptions {
   readonly executorFor: (connectionId: string) => Promise<CommandExecutor>;
   readonly partitionsConcurrently: number;
   readonly fetchBytes: number;
+  /** Most bytes of one fetch over all partitions. */
+  readonly fetchMaxBytes: number;
   /** Backoff while a connection's client cannot be created (Salesforce unreachable). */
   readonly retry: RetrySettings;
   readonly clock: Clock;
@@ -82,6 +84,7 @@ export class CommandPipeline {
       topics: [this.o.topics.salesforceCommands],
       partitionsConsumedConcurrently: this.o.partitionsConcurrently,
       maxBytesPerPartition: this.o.fetchBytes,
+      maxBytesPerFetch: this.o.fetchMaxBytes,
       handle: (messages, ctx) => this.handle(messages, ctx),
       ...(this.o.beforeCommit ? { beforeCommit: this.o.beforeCommit } : {}),
     });
