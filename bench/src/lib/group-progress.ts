@@ -28,11 +28,14 @@ export async function groupProgress(
   };
 }
 
+/** How long a count may stand still before the bench gives up: a stalled run fails, never hangs. */
+const STALL_MS = 120_000;
+
 /**
  * Polls `count` (every `intervalMs`, default 20) until it reaches `target`, noting progress on
  * stderr every 5 s. Returns when the count first moved and what it was then, and when it reached
  * the target (performance.now()): `target - firstCount` items took `doneAt - firstAt`, to within
- * one probe interval.
+ * one probe interval. Throws when the count has not moved for 2 minutes.
  */
 export async function waitForCount(
   count: () => number | Promise<number>,
@@ -42,11 +45,18 @@ export async function waitForCount(
 ): Promise<{ firstAt: number; firstCount: number; doneAt: number }> {
   let first: { at: number; n: number } | undefined;
   let lastReport = performance.now();
+  let moved = { at: performance.now(), n: -1 };
   for (;;) {
     const n = await count();
     const now = performance.now();
     if (n > 0) first ??= { at: now, n };
     if (n >= target) return { firstAt: first?.at ?? now, firstCount: first?.n ?? 0, doneAt: now };
+    if (n !== moved.n) moved = { at: now, n };
+    else if (now - moved.at > STALL_MS) {
+      throw new Error(
+        `${what}: stuck at ${n.toLocaleString('en-US')} of ${target.toLocaleString('en-US')} for ${STALL_MS / 1000} s`,
+      );
+    }
     if (now - lastReport > 5_000) {
       process.stderr.write(
         `… ${n.toLocaleString('en-US')} of ${target.toLocaleString('en-US')} ${what}\n`,
