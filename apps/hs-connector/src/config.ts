@@ -2,6 +2,7 @@ import {
   DEFAULT_PORTS,
   httpEnv,
   kafkaEnv,
+  kafkaFetchMaxBytes,
   logLevel,
   mongoEnv,
   parseConfig,
@@ -102,12 +103,7 @@ export const HsConnectorEnv = z
      * 4 MiB, fewer partitions' batches ran at once and upserts cost more CPU each (see
      * docs/decisions.md).
      */
-    HS_CONNECTOR_FETCH_MAX_BYTES: z.coerce
-      .number()
-      .int()
-      .min(65_536)
-      .max(52_428_800)
-      .default(10_485_760),
+    HS_CONNECTOR_FETCH_MAX_BYTES: kafkaFetchMaxBytes(10_485_760),
     /** Reconciliation polling: pause between polls, overlap re-read each time, first start. */
     HUBSPOT_POLL_INTERVAL_MS: millis(60_000, 10),
     HUBSPOT_POLL_LOOKBACK_MS: millis(120_000),

@@ -2,6 +2,7 @@ import {
   DEFAULT_PORTS,
   httpEnv,
   kafkaEnv,
+  kafkaFetchMaxBytes,
   logLevel,
   mongoEnv,
   parseConfig,
@@ -108,12 +109,7 @@ export const SfConnectorConfig = z
      * Most bytes of one fetch over all command partitions: the commands held in memory at once
      * (kafkajs keeps a whole fetch until each of its batches is done). See docs/decisions.md.
      */
-    SF_COMMAND_FETCH_MAX_BYTES: z.coerce
-      .number()
-      .int()
-      .min(65_536)
-      .max(52_428_800)
-      .default(4_194_304),
+    SF_COMMAND_FETCH_MAX_BYTES: kafkaFetchMaxBytes(4_194_304),
     /**
      * How often each connection's API budget use is written to MongoDB (`api_budget`), where the
      * settings API reads it; a report older than 3 intervals is ignored there.

@@ -39,6 +39,13 @@ export const hostPortList = z
 
 export const port = z.coerce.number().int().min(0).max(65_535);
 
+/**
+ * Most bytes of one Kafka fetch over all of a consumer's partitions (kafkajs' `maxBytes`): the
+ * messages it holds, decoded, at once. From 64 KiB to 50 MiB.
+ */
+export const kafkaFetchMaxBytes = (fallback: number) =>
+  z.coerce.number().int().min(65_536).max(52_428_800).default(fallback);
+
 export const logLevel = z.enum(['debug', 'info', 'warn', 'error']).default('info');
 
 /** Env fragments that several apps share; each app composes its own schema from them. */

@@ -19,16 +19,15 @@
  * The CRM sandboxes are not services: they hold a whole org or portal in memory and run on V8's
  * defaults.
  */
-export const SERVICE_NODE_FLAGS: readonly string[] = [
-  '--max-semi-space-size=8',
+const flagsWithSemiSpace = (mb: number): readonly string[] => [
+  `--max-semi-space-size=${mb}`,
   '--heap-growing-percent=100',
 ];
 
+export const SERVICE_NODE_FLAGS = flagsWithSemiSpace(8);
+
 /** The connectors' flags: as the services', with a young generation of 3 × 32 MB. */
-export const CONNECTOR_NODE_FLAGS: readonly string[] = [
-  '--max-semi-space-size=32',
-  '--heap-growing-percent=100',
-];
+export const CONNECTOR_NODE_FLAGS = flagsWithSemiSpace(32);
 
 /** The flags one process is started with: none for a CRM sandbox. */
 export function nodeFlagsFor(app: string): readonly string[] {
