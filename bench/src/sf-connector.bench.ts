@@ -1,17 +1,20 @@
 // Benchmark: sf-connector against the Salesforce sandbox, both as their own processes, on the
-// real broker and database (run in the order B, A, C).
+// real broker and database (run in the order B, A, D, C).
 //   A. limits off: Salesforce collection writes (upserts by external id) per second, from
-//      commands on Kafka to results on Kafka;
+//      commands on Kafka to results on Kafka, CDC off: the write path alone, as the hs-connector
+//      bench measures upserts without a webhook subscription;
 //   B. CDC capture latency: from the sandbox committing a change (the CDC commitTimestamp) to the
 //      change event on Kafka (its record timestamp) and to a reader receiving it;
 //   C. limits on (SF_RATE_LIMIT calls per window): the fraction of the configured rate reached,
-//      and the most calls seen in any window (must never exceed the limit).
+//      and the most calls seen in any window (must never exceed the limit);
+//   D. as A with CDC on: the connector also captures every write's echo (a change event each),
+//      as it does in production; records/s written and changes/s captured.
 // Peak RSS of the connector process.
 //
 //   npx tsc -b apps/salesforce-sandbox/tsconfig.build.json apps/sf-connector/tsconfig.build.json \
 //     bench/tsconfig.build.json && node bench/dist/sf-connector.bench.js
 //   env: BENCH_RECORDS (100000), BENCH_RATE_LIMIT (50), BENCH_RATE_WINDOW_MS (5000),
-//        BENCH_RATE_SECONDS (30), BENCH_CDC_CHANGES (400), BENCH_PHASES (ABC)
+//        BENCH_RATE_SECONDS (30), BENCH_CDC_CHANGES (400), BENCH_PHASES (ABCD)
 import { randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,13 +38,13 @@ const RATE_LIMIT = Number(process.env['BENCH_RATE_LIMIT'] ?? 50);
 const RATE_WINDOW_MS = Number(process.env['BENCH_RATE_WINDOW_MS'] ?? 5_000);
 const RATE_SECONDS = Number(process.env['BENCH_RATE_SECONDS'] ?? 30);
 const CDC_CHANGES = Number(process.env['BENCH_CDC_CHANGES'] ?? 400);
-/** Extra connector env of phases A and B, e.g. `SF_CDC_ENABLED=false` (JSON). */
+/** Extra connector env of phases A, B and D, e.g. `{"SF_COMMAND_FETCH_MAX_BYTES":"1048576"}`. */
 const PHASE_A_ENV = JSON.parse(process.env['BENCH_CONNECTOR_ENV'] ?? '{}') as Record<
   string,
   string
 >;
-/** Which phases to run (A, B, C). */
-const PHASES = process.env['BENCH_PHASES'] ?? 'ABC';
+/** Which phases to run (A, B, C, D). */
+const PHASES = process.env['BENCH_PHASES'] ?? 'ABCD';
 const BROKERS = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
 const MONGO_URL = process.env['MONGO_URL'] ?? 'mongodb://127.0.0.1:27027/';
 const SANDBOX_PORT = 18_591;
@@ -174,9 +177,26 @@ const queryCalls = () =>
     /^crm_sync_api_calls_total\{.*operation="query/,
   );
 
+/** Changes the connector has published from CDC. */
+const cdcCaptured = () =>
+  metricTotal(
+    `http://127.0.0.1:${String(CONNECTOR_PORT)}`,
+    /^crm_sync_changes_captured_total\{.*method="cdc"/,
+  );
+
+/** A phase of collection writes: A (CDC off) or D (CDC on). Each writes its own new records. */
+interface WritePhase {
+  readonly phase: 'A' | 'D';
+  readonly title: string;
+  readonly cdc: boolean;
+  /** Index of its first command's record. */
+  readonly from: number;
+}
+
 /**
- * Phase A: limits off, the write path alone, as the HubSpot bench measures upserts without a
- * webhook subscription. The connector starts on an empty command topic and the commands are
+ * Phases A and D: limits off. A measures the write path alone, as the HubSpot bench measures
+ * upserts without a webhook subscription; D the same writes while CDC captures their echoes, the
+ * connector's production load. The connector starts on an empty command topic and the commands are
  * produced once its first capture poll has run: that poll finds nothing, and the next one is a
  * minute away, so the capture of the writes' echoes stays out of the measured span. (Commands
  * produced before the start raced that first poll: it ran somewhere in the middle of the writes,
@@ -186,37 +206,54 @@ const queryCalls = () =>
  * results does not spend the cores the connector runs on; producing the commands does, in the
  * first seconds (the producer's work only: the messages are built and serialised before).
  */
-async function throughput() {
+async function throughput({ phase, title, cdc, from }: WritePhase) {
   const progress = await groupProgress(
     kafka,
     `${CONNECTOR_GROUP}-commands`,
     topic('salesforceCommands'),
   );
-  const messages = commandMessages(0, RECORDS);
-  const connector = await startService('sf-connector', connectorEnv(PHASE_A_ENV), {
-    port: CONNECTOR_PORT,
-    healthPath: '/health',
-  });
+  const messages = commandMessages(from, RECORDS);
+  // D starts on capture state of its own, its poll cursor at "now" with a short overlap: its
+  // first poll must not re-read the records of A (unpolled: A's next poll was a minute away).
+  const freshCapture: Record<string, string> =
+    phase === 'D' ? { MONGO_DB: `${dbName}_d`, SF_POLL_OVERLAP_MS: '1000' } : {};
+  const connector = await startService(
+    'sf-connector',
+    connectorEnv({ ...PHASE_A_ENV, SF_CDC_ENABLED: String(cdc), ...freshCapture }),
+    { port: CONNECTOR_PORT, healthPath: '/health' },
+  );
   try {
     await waitForCount(() => queryCalls(), 1, 'capture polls');
     const queriesBefore = await queryCalls();
+    const capturedBefore = await cdcCaptured();
+    // Commands of earlier phases are committed already: count this phase's only.
+    const committedBefore = await progress.committed();
+    const committed = async () => (await progress.committed()) - committedBefore;
     const cpuBefore = cpuSeconds(connector.pid);
     await produceCommands(messages);
-    const span = await waitForCount(progress.committed, RECORDS, 'commands committed', 100);
+    const span = await waitForCount(committed, RECORDS, 'commands committed', 100);
     const cpu = cpuSeconds(connector.pid) - cpuBefore;
+    const captured = (await cdcCaptured()) - capturedBefore;
     const seconds = (span.doneAt - span.firstAt) / 1000;
     const calls = (await control<{ used: number }>('GET', '/limits')).used;
     const queries = (await queryCalls()) - queriesBefore;
-    // Every command has its result on Kafka (read after the clock stopped).
-    const results = await resultCounter('A');
-    await waitForCount(results.count, RECORDS, 'results');
+    // Every command has its result on Kafka (read after the clock stopped), one per record, after
+    // those of the commands committed before.
+    const results = await resultCounter(phase);
+    await waitForCount(results.count, committedBefore + RECORDS, 'results');
     await results.stop();
-    report('sf-connector A: collection writes, limits off', {
+    report(title, {
       records: RECORDS,
       'API calls (all)': calls,
       'capture queries while writing': queries,
       'seconds (first to last commit)': seconds,
       'records/s': Math.round((RECORDS - span.firstCount) / seconds),
+      ...(cdc
+        ? {
+            'changes captured by CDC meanwhile': captured,
+            'changes captured/s': Math.round(captured / seconds),
+          }
+        : {}),
       'connector CPU µs per record': Math.round((cpu * 1e6) / RECORDS),
       'connector peak RSS MB': peakRssMb(connector.pid),
     });
@@ -373,7 +410,7 @@ async function rateLimited() {
     const before = results.count();
     // More than the limit lets through in the measured time.
     const needed = Math.ceil(((RATE_SECONDS * 1000) / RATE_WINDOW_MS + 3) * RATE_LIMIT * 200);
-    await produceCommands(commandMessages(RECORDS, needed));
+    await produceCommands(commandMessages(2 * RECORDS, needed));
     await waitForCount(results.count, before + 1, 'first rate-limited result');
     // A rolling window allows a burst of the whole limit at the start: measure after it.
     await sleep(RATE_WINDOW_MS);
@@ -444,11 +481,27 @@ async function main() {
         await connector.stop();
       }
     }
-    if (PHASES.includes('A')) await throughput();
+    if (PHASES.includes('A')) {
+      await throughput({
+        phase: 'A',
+        title: 'sf-connector A: collection writes, limits off, CDC off',
+        cdc: false,
+        from: 0,
+      });
+    }
+    if (PHASES.includes('D')) {
+      await throughput({
+        phase: 'D',
+        title: 'sf-connector D: collection writes, limits off, CDC capturing their echoes',
+        cdc: true,
+        from: RECORDS,
+      });
+    }
     if (PHASES.includes('C')) await rateLimited();
   } finally {
     await sandbox.stop();
     await mongo.db(dbName).dropDatabase();
+    await mongo.db(`${dbName}_d`).dropDatabase();
     await mongo.close();
   }
 }
