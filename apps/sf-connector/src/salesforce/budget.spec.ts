@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { ManualClock } from '@crm-sync/connector-kit';
 import { SteppingClock } from '../../test/stepping-clock.js';
 import {
   budgetLimits,
@@ -98,23 +99,101 @@ describe('call window gate', () => {
   });
 });
 
+describe('call window gate with pacing', () => {
+  it('lets its burst share go at once, then one call per interval, never over the limit', async () => {
+    const clock = new ManualClock(0);
+    const gate = new CallWindowGate(10, 1_000, clock, 0.2);
+    const starts: number[] = [];
+    const calls = Promise.all(
+      Array.from({ length: 25 }, async () => {
+        const release = await gate.enter('backfill');
+        starts.push(clock.now());
+        release(); // answered at once
+      }),
+    );
+    for (let t = 0; t < 5_000; t += 10) await clock.advance(10);
+    await calls;
+    expect(starts.slice(0, 3)).toEqual([0, 0, 100]);
+    // At most the burst (2) within any interval of the pace, at most the limit in any window.
+    for (const t of starts) {
+      expect(starts.filter((x) => x >= t && x < t + 100).length).toBeLessThanOrEqual(2);
+    }
+    for (const t of starts) {
+      expect(starts.filter((x) => x >= t && x < t + 1_000).length).toBeLessThanOrEqual(10);
+    }
+    // Paced at the limit's rate: 25 calls in about 2.5 windows, not in three bursts.
+    expect(starts.at(-1)).toBeLessThanOrEqual(2_500);
+  });
+});
+
 describe('Salesforce budget', () => {
   it('stops spending when the org reports its allocation spent, until the pause is over', async () => {
     const clock = new SteppingClock();
     const budget = new SalesforceBudget(SETTINGS, 100_000, clock);
     budget.observe({ used: 100_000, max: 100_000 });
     const before = clock.now();
-    (await budget.acquire('live'))();
+    (await budget.acquire('live')).release();
     expect(clock.now() - before).toBeGreaterThanOrEqual(1_000);
     budget.limitExceeded();
     const second = clock.now();
-    (await budget.acquire('live'))();
+    (await budget.acquire('live')).release();
     expect(clock.now() - second).toBeGreaterThanOrEqual(2_000);
     budget.succeeded();
     budget.limitExceeded();
     const third = clock.now();
-    (await budget.acquire('live'))();
+    (await budget.acquire('live')).release();
     expect(clock.now() - third).toBeLessThan(2_000);
+  });
+});
+
+describe('Salesforce budget rate window', () => {
+  it('counts a call until a window after Salesforce answered, however long its body takes', async () => {
+    const clock = new SteppingClock(0);
+    const budget = new SalesforceBudget(
+      { ...SETTINGS, rate: { limit: 1, windowMs: 1_000 } },
+      100_000,
+      clock,
+    );
+    const first = await budget.acquire('live');
+    await clock.sleep(100);
+    first.answered(); // status line and headers
+    await clock.sleep(800); // a long body read and parsed
+    first.release();
+    (await budget.acquire('live')).release();
+    // A window after the answer (100 ms), not after the body (900 ms).
+    expect(clock.now()).toBe(1_100);
+  });
+
+  it('counts a call retried after an answer (an expired session) from its last answer', async () => {
+    const clock = new SteppingClock(0);
+    const budget = new SalesforceBudget(
+      { ...SETTINGS, rate: { limit: 1, windowMs: 1_000 } },
+      100_000,
+      clock,
+    );
+    const call = await budget.acquire('live');
+    await clock.sleep(100);
+    call.answered(); // 401: signed in again and sent again
+    await clock.sleep(400);
+    call.answered();
+    await clock.sleep(400);
+    call.release();
+    (await budget.acquire('live')).release();
+    expect(clock.now()).toBe(1_500);
+  });
+
+  it('counts a call never answered until a window after it ended', async () => {
+    const clock = new SteppingClock(0);
+    const budget = new SalesforceBudget(
+      { ...SETTINGS, rate: { limit: 1, windowMs: 1_000 } },
+      100_000,
+      clock,
+    );
+    const failed = await budget.acquire('live');
+    await clock.sleep(300); // a connection refused, a timeout
+    failed.release();
+    (await budget.acquire('live')).release();
+    expect(clock.now()).toBe(1_300);
   });
 });
 
@@ -129,7 +208,7 @@ describe('Salesforce budget reports', () => {
     expect(budget.sample().crmDaily).toBeUndefined();
     budget.observe({ used: 700, max: 100_000 }, '/limits DailyApiRequests');
     budget.setShare(0.5);
-    for (let i = 0; i < 3; i++) (await budget.acquire('live'))();
+    for (let i = 0; i < 3; i++) (await budget.acquire('live')).release();
     budget.observe({ used: 703, max: 100_000 });
     expect(budget.sample()).toEqual({
       limits: [

@@ -2,11 +2,13 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { whenAnswered } from './call-answered.js';
 import { syncErrorOf } from './errors.js';
 import { NodeHttpTransport, nodeHttpTransport } from './node-http-transport.js';
 
 describe('NodeHttpTransport', () => {
   const seen: { method: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
+  const slowBodies: (() => void)[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -17,6 +19,13 @@ describe('NodeHttpTransport', () => {
         body: Buffer.concat(chunks).toString(),
       });
       if (req.url === '/silent') return; // never answers
+      if (req.url === '/slow-body') {
+        // Headers and the start of the body now, the rest when the test says so.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"records":[1,');
+        slowBodies.push(() => res.end('2]}'));
+        return;
+      }
       res.setHeader('content-type', 'application/json');
       res.setHeader('Sforce-Limit-Info', 'api-usage=3/15000');
       res.appendHeader('set-cookie', ['a=1', 'b=2']);
@@ -54,6 +63,28 @@ describe('NodeHttpTransport', () => {
     expect(request?.method).toBe('POST');
     expect(request?.headers['sforce-call-options']).toBe('client=crm-sync');
     expect(request?.headers['content-length']).toBe(String(Buffer.byteLength(request?.body ?? '')));
+  });
+
+  it('tells the call in progress that Salesforce answered before the body has arrived', async () => {
+    const transport = new NodeHttpTransport();
+    const events: string[] = [];
+    let onAnswer: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => (onAnswer = resolve));
+    const response = whenAnswered(
+      () => {
+        events.push('answered');
+        onAnswer();
+      },
+      () => transport.httpRequest({ url: `${base}/slow-body`, method: 'GET' }),
+    ).then((res) => {
+      events.push('body');
+      return res;
+    });
+    await answered;
+    expect(events).toEqual(['answered']);
+    slowBodies.shift()?.();
+    expect(JSON.parse((await response).body)).toEqual({ records: [1, 2] });
+    expect(events).toEqual(['answered', 'body']);
   });
 
   it('gives up on a request left unanswered, as a transient network failure', async () => {

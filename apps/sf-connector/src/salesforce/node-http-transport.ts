@@ -4,6 +4,7 @@ import { PassThrough } from 'node:stream';
 import type { HttpRequest, HttpRequestOptions, HttpResponse } from 'jsforce';
 import { Transport } from 'jsforce/lib/transport.js';
 import { StreamPromise } from 'jsforce/lib/util/promise.js';
+import { callAnswered } from './call-answered.js';
 
 /** Salesforce ends a synchronous REST request after 10 minutes; we wait no longer. */
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -63,6 +64,7 @@ export class NodeHttpTransport extends Transport {
     if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
     return new Promise((resolve, reject) => {
       const request = client.request(url, { method: req.method, headers, agent }, (res) => {
+        callAnswered();
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);

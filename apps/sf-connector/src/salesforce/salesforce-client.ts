@@ -1,6 +1,7 @@
 import type { ConnectorMetrics, Priority } from '@crm-sync/connector-kit';
 import type { SalesforceObject } from '@crm-sync/domain';
 import type { SalesforceBudget } from './budget.js';
+import { whenAnswered } from './call-answered.js';
 import { syncErrorOf } from './errors.js';
 import type {
   DeletedRecord,
@@ -31,10 +32,10 @@ export class SalesforceClient {
   ) {}
 
   private async run<T>(operation: string, ctx: CallContext, fn: () => Promise<T>): Promise<T> {
-    const release = await this.budget.acquire(ctx.priority, ctx.signal);
+    const permit = await this.budget.acquire(ctx.priority, ctx.signal);
     const labels = { connection: this.connectionId, crm: 'salesforce', operation };
     try {
-      const result = await fn();
+      const result = await whenAnswered(permit.answered, fn);
       this.metrics.apiCalls.inc({ ...labels, status: 'ok' });
       this.budget.succeeded();
       this.budget.observe(this.api.lastUsage());
@@ -46,7 +47,7 @@ export class SalesforceClient {
       if (error.category === 'rate_limit') this.budget.limitExceeded();
       throw error;
     } finally {
-      release();
+      permit.release();
     }
   }
 
