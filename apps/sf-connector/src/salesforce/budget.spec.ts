@@ -147,54 +147,43 @@ describe('Salesforce budget', () => {
 });
 
 describe('Salesforce budget rate window', () => {
-  it('counts a call until a window after Salesforce answered, however long its body takes', async () => {
-    const clock = new SteppingClock(0);
-    const budget = new SalesforceBudget(
-      { ...SETTINGS, rate: { limit: 1, windowMs: 1_000 } },
-      100_000,
-      clock,
-    );
-    const first = await budget.acquire('live');
-    await clock.sleep(100);
-    first.answered(); // status line and headers
-    await clock.sleep(800); // a long body read and parsed
-    first.release();
-    (await budget.acquire('live')).release();
-    // A window after the answer (100 ms), not after the body (900 ms).
-    expect(clock.now()).toBe(1_100);
-  });
-
-  it('counts a call retried after an answer (an expired session) from its last answer', async () => {
-    const clock = new SteppingClock(0);
-    const budget = new SalesforceBudget(
-      { ...SETTINGS, rate: { limit: 1, windowMs: 1_000 } },
-      100_000,
-      clock,
-    );
-    const call = await budget.acquire('live');
-    await clock.sleep(100);
-    call.answered(); // 401: signed in again and sent again
-    await clock.sleep(400);
-    call.answered();
-    await clock.sleep(400);
-    call.release();
-    (await budget.acquire('live')).release();
-    expect(clock.now()).toBe(1_500);
-  });
-
-  it('counts a call never answered until a window after it ended', async () => {
-    const clock = new SteppingClock(0);
-    const budget = new SalesforceBudget(
-      { ...SETTINGS, rate: { limit: 1, windowMs: 1_000 } },
-      100_000,
-      clock,
-    );
-    const failed = await budget.acquire('live');
-    await clock.sleep(300); // a connection refused, a timeout
-    failed.release();
-    (await budget.acquire('live')).release();
-    expect(clock.now()).toBe(1_300);
-  });
+  // One call per second. A call leaves at 0, is answered at `answers` (status line and headers)
+  // and ends at `end`; the next call may leave a window after its last answer, or after its end
+  // when it was never answered.
+  it.each([
+    { call: 'answered, with a long body read and parsed', answers: [100], end: 900, next: 1_100 },
+    {
+      call: 'retried after an answer (an expired session)',
+      answers: [100, 500],
+      end: 900,
+      next: 1_500,
+    },
+    {
+      call: 'never answered (a refused connection, a timeout)',
+      answers: [],
+      end: 300,
+      next: 1_300,
+    },
+  ])(
+    'frees the place of a call $call a window after its last answer, or its end',
+    async ({ answers, end, next }) => {
+      const clock = new SteppingClock(0);
+      const budget = new SalesforceBudget(
+        { ...SETTINGS, rate: { limit: 1, windowMs: 1_000 } },
+        100_000,
+        clock,
+      );
+      const call = await budget.acquire('live');
+      for (const at of answers) {
+        await clock.sleep(at - clock.now());
+        call.answered();
+      }
+      await clock.sleep(end - clock.now());
+      call.release();
+      (await budget.acquire('live')).release();
+      expect(clock.now()).toBe(next);
+    },
+  );
 });
 
 describe('Salesforce budget reports', () => {
