@@ -184,20 +184,26 @@ const cdcCaptured = () =>
     /^crm_sync_changes_captured_total\{.*method="cdc"/,
   );
 
-/** A phase of collection writes: A (CDC off) or D (CDC on). Each writes its own new records. */
-interface WritePhase {
-  readonly phase: 'A' | 'D';
-  readonly title: string;
-  readonly cdc: boolean;
-  /** Index of its first command's record. */
-  readonly from: number;
-}
+/**
+ * The phases of collection writes, each on records of its own (`from`: the first command's
+ * record). D starts on capture state of its own, its poll cursor at "now" with a short overlap:
+ * its first poll must not re-read the records of A (unpolled: A's next poll was a minute away).
+ */
+const WRITE_PHASES = {
+  A: { title: 'collection writes, limits off, CDC off', cdc: false, from: 0, env: {} },
+  D: {
+    title: 'collection writes, limits off, CDC capturing their echoes',
+    cdc: true,
+    from: RECORDS,
+    env: { MONGO_DB: `${dbName}_d`, SF_POLL_OVERLAP_MS: '1000' },
+  },
+} as const;
 
 /**
  * Phases A and D: limits off. A measures the write path alone, as the HubSpot bench measures
  * upserts without a webhook subscription; D the same writes while CDC captures their echoes, the
- * connector's production load. The connector starts on an empty command topic and the commands are
- * produced once its first capture poll has run: that poll finds nothing, and the next one is a
+ * connector's production load. The connector starts with every command on its topic done, and the
+ * phase's commands are produced once its first capture poll has run: that poll finds nothing, and the next one is a
  * minute away, so the capture of the writes' echoes stays out of the measured span. (Commands
  * produced before the start raced that first poll: it ran somewhere in the middle of the writes,
  * behind them for the connection's call slots, and captured anything from none to most of their
@@ -206,20 +212,17 @@ interface WritePhase {
  * results does not spend the cores the connector runs on; producing the commands does, in the
  * first seconds (the producer's work only: the messages are built and serialised before).
  */
-async function throughput({ phase, title, cdc, from }: WritePhase) {
+async function throughput(phase: keyof typeof WRITE_PHASES) {
+  const { title, cdc, from, env } = WRITE_PHASES[phase];
   const progress = await groupProgress(
     kafka,
     `${CONNECTOR_GROUP}-commands`,
     topic('salesforceCommands'),
   );
   const messages = commandMessages(from, RECORDS);
-  // D starts on capture state of its own, its poll cursor at "now" with a short overlap: its
-  // first poll must not re-read the records of A (unpolled: A's next poll was a minute away).
-  const freshCapture: Record<string, string> =
-    phase === 'D' ? { MONGO_DB: `${dbName}_d`, SF_POLL_OVERLAP_MS: '1000' } : {};
   const connector = await startService(
     'sf-connector',
-    connectorEnv({ ...PHASE_A_ENV, SF_CDC_ENABLED: String(cdc), ...freshCapture }),
+    connectorEnv({ ...PHASE_A_ENV, SF_CDC_ENABLED: String(cdc), ...env }),
     { port: CONNECTOR_PORT, healthPath: '/health' },
   );
   try {
@@ -242,7 +245,7 @@ async function throughput({ phase, title, cdc, from }: WritePhase) {
     const results = await resultCounter(phase);
     await waitForCount(results.count, committedBefore + RECORDS, 'results');
     await results.stop();
-    report(title, {
+    report(`sf-connector ${phase}: ${title}`, {
       records: RECORDS,
       'API calls (all)': calls,
       'capture queries while writing': queries,
@@ -481,27 +484,12 @@ async function main() {
         await connector.stop();
       }
     }
-    if (PHASES.includes('A')) {
-      await throughput({
-        phase: 'A',
-        title: 'sf-connector A: collection writes, limits off, CDC off',
-        cdc: false,
-        from: 0,
-      });
-    }
-    if (PHASES.includes('D')) {
-      await throughput({
-        phase: 'D',
-        title: 'sf-connector D: collection writes, limits off, CDC capturing their echoes',
-        cdc: true,
-        from: RECORDS,
-      });
-    }
+    for (const phase of ['A', 'D'] as const) if (PHASES.includes(phase)) await throughput(phase);
     if (PHASES.includes('C')) await rateLimited();
   } finally {
     await sandbox.stop();
     await mongo.db(dbName).dropDatabase();
-    await mongo.db(`${dbName}_d`).dropDatabase();
+    await mongo.db(WRITE_PHASES.D.env.MONGO_DB).dropDatabase();
     await mongo.close();
   }
 }

@@ -1,4 +1,5 @@
 export * from './clock.js';
+export * from './pace.js';
 export * from './rate-limiter.js';
 export * from './retry.js';
 export * from './metrics.js';

@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from './clock.js';
+import { Pace } from './pace.js';
 
 /** Live changes go before backfill (imports, replays, reconciliation polling, mass syncs). */
 export type Priority = 'live' | 'backfill';
@@ -81,26 +82,19 @@ class RollingWindow {
   private readonly buckets: { end: number; permits: number }[] = [];
   private liveUntil = Number.NEGATIVE_INFINITY;
 
-  constructor(readonly spec: WindowLimit) {
+  /** Pacing within the window, when the limiter paces (`RateLimiterOptions.pace`). */
+  readonly pace: Pace | undefined;
+
+  constructor(
+    readonly spec: WindowLimit,
+    paceBurstShare: number | undefined,
+  ) {
     this.bucketMs = Math.max(1, Math.floor(spec.windowMs / 1_000));
+    this.pace = paceBurstShare === undefined ? undefined : new Pace(spec.windowMs, paceBurstShare);
   }
 
   /** Calls let go and not answered yet: they count whatever their age (see `RateLimiter.call`). */
   inFlight = 0;
-
-  /** Pacing: when the next permit is due if none had been taken ahead of time (GCRA). */
-  private dueAt = Number.NEGATIVE_INFINITY;
-
-  /** Earliest time `cost` permits fit the pace of `limit` per window with `burst` ahead of it. */
-  pacedAt(now: number, cost: number, limit: number, burst: number): number {
-    const interval = this.spec.windowMs / limit;
-    const at = Math.max(now, this.dueAt) + (cost - burst) * interval;
-    return at - now < 1e-6 ? now : at; // sums of fractional intervals: ignore rounding residue
-  }
-
-  pace(now: number, cost: number, limit: number): void {
-    this.dueAt = Math.max(now, this.dueAt) + cost * (this.spec.windowMs / limit);
-  }
 
   used(now: number): number {
     this.expire(now);
@@ -169,7 +163,6 @@ export class RateLimiter {
   private readonly backfillShare: number;
   private share: number;
   private readonly arrivalSlackMs: number;
-  private readonly paceBurstShare: number | undefined;
   private pausedUntil = Number.NEGATIVE_INFINITY;
   private readonly exhausted = new Map<string, number>();
   private readonly waiters: Waiter[] = [];
@@ -183,13 +176,13 @@ export class RateLimiter {
         throw new RangeError(`limit "${l.name}" must have a positive limit and window`);
       }
     }
-    this.windows = options.limits.map((l) => new RollingWindow(l));
+    const paceBurstShare =
+      options.pace === undefined ? undefined : checkShare(options.pace.burstShare, 'burstShare');
+    this.windows = options.limits.map((l) => new RollingWindow(l, paceBurstShare));
     this.clock = options.clock ?? systemClock;
     this.backfillShare = checkShare(options.backfillShare ?? 0.5, 'backfillShare');
     this.share = checkShare(options.share ?? 1, 'share');
     this.arrivalSlackMs = options.arrivalSlackMs ?? 0;
-    this.paceBurstShare =
-      options.pace === undefined ? undefined : checkShare(options.pace.burstShare, 'burstShare');
     const tooShort = options.limits.find((l) => l.windowMs <= this.arrivalSlackMs);
     if (!(this.arrivalSlackMs >= 0) || tooShort) {
       throw new RangeError('arrivalSlackMs must be at least 0 and shorter than every window');
@@ -344,11 +337,7 @@ export class RateLimiter {
     for (const w of this.windows) {
       const over = w.used(now) + cost - this.limitOf(w, priority);
       if (over > 0) at = Math.max(at, w.freedAt(now, over));
-      if (this.paceBurstShare !== undefined) {
-        const limit = this.limitOf(w, 'live');
-        const burst = Math.max(1, Math.floor(limit * this.paceBurstShare));
-        at = Math.max(at, w.pacedAt(now, cost, limit, burst));
-      }
+      if (w.pace) at = Math.max(at, w.pace.at(now, cost, this.limitOf(w, 'live')));
     }
     return at;
   }
@@ -356,7 +345,7 @@ export class RateLimiter {
   private book(now: number, cost: number, priority: Priority): void {
     for (const w of this.windows) {
       w.book(now, cost, priority);
-      if (this.paceBurstShare !== undefined) w.pace(now, cost, this.limitOf(w, 'live'));
+      w.pace?.take(now, cost, this.limitOf(w, 'live'));
     }
   }
 

@@ -1,5 +1,6 @@
 import {
   DAILY_LIMIT_NAME,
+  Pace,
   RateLimiter,
   type BudgetSample,
   type Clock,
@@ -98,8 +99,7 @@ export class CallWindowGate {
   private share = 1;
   private pumping = false;
   private wake: AbortController | undefined;
-  /** Pacing (GCRA): when the next call would be due had none gone ahead of the pace. */
-  private dueAt = Number.NEGATIVE_INFINITY;
+  private readonly pace: Pace;
 
   /**
    * `burstShare`: the share of the limit that may go at once; then one call every
@@ -109,10 +109,11 @@ export class CallWindowGate {
     private readonly limit: number,
     private readonly windowMs: number,
     private readonly clock: Clock,
-    private readonly burstShare = 1,
+    burstShare = 1,
   ) {
     if (!(limit >= 1) || !(windowMs > 0)) throw new RangeError('limit ≥ 1 and windowMs > 0');
     if (!(burstShare > 0 && burstShare <= 1)) throw new RangeError('burstShare in (0, 1]');
+    this.pace = new Pace(windowMs, burstShare);
   }
 
   async enter(priority: Priority, signal?: AbortSignal): Promise<(completedAt?: number) => void> {
@@ -121,7 +122,7 @@ export class CallWindowGate {
     if (
       this.waiting.length === 0 &&
       this.used() < this.effectiveLimit &&
-      this.pacedAt(now) <= now
+      this.pace.at(now, 1, this.effectiveLimit) <= now
     ) {
       this.letGo(now);
       return this.releaser();
@@ -203,7 +204,7 @@ export class CallWindowGate {
       const now = this.clock.now();
       let wakeAt: number;
       if (this.used() < this.effectiveLimit) {
-        wakeAt = this.pacedAt(now);
+        wakeAt = this.pace.at(now, 1, this.effectiveLimit);
         if (wakeAt <= now) {
           const i = this.waiting.findIndex((w) => w.priority === 'live');
           const next = this.waiting.splice(i >= 0 ? i : 0, 1)[0];
@@ -226,17 +227,9 @@ export class CallWindowGate {
     }
   }
 
-  /** When the pace lets the next call go: now, or later when calls went ahead of it. */
-  private pacedAt(now: number): number {
-    const interval = this.windowMs / this.effectiveLimit;
-    const burst = Math.max(1, Math.floor(this.effectiveLimit * this.burstShare));
-    const at = this.dueAt - (burst - 1) * interval;
-    return at - now < 1e-6 ? now : at; // sums of fractional intervals: ignore rounding residue
-  }
-
   private letGo(now: number): void {
     this.inFlight++;
-    this.dueAt = Math.max(now, this.dueAt) + this.windowMs / this.effectiveLimit;
+    this.pace.take(now, 1, this.effectiveLimit);
   }
 }
 
