@@ -75,7 +75,8 @@ export interface SyncRulesOptions {
  * offsets: state, commands and progress commit together or not at all (exactly-once), and no
  * database round trip is on the per-event path. Consumers in one process:
  * - route (transactional): CRM changes and command results → work items keyed by sync subject;
- * - decide (transactional): work items → commands, decisions, forwards;
+ * - decide (transactional): work items → commands, decisions, forwards (and, when `direct`, the
+ *   Salesforce changes: accounts decided at once, the rest routed);
  * - control (every instance reads all of it): settings and mappings → the connection configs;
  * - state replica: follows the changelog, so rows owned by other partitions/instances are seen;
  * - read model (optional, one group): changelog and decisions → MongoDB for the settings API.
@@ -96,9 +97,10 @@ export class SyncRulesEngine {
   private control: Consumer | undefined;
   private readonly controlPosition = new Map<number, bigint>();
   /**
-   * Account changes go straight to the decide stage (no route hop) when the work topic and the
-   * Salesforce change topic have as many partitions: an account's change events and its work
-   * items then share a partition number, which the co-partitioned assignor keeps on one member.
+   * The decide stage reads the Salesforce change topic itself (no route hop) when the work topic
+   * and that topic have as many partitions: an account's change events and its work items then
+   * share a partition number, which the co-partitioned assignor keeps on one member. It decides
+   * the account changes there and routes the rest (contacts, leads) as the route stage would.
    */
   private direct = false;
 
@@ -237,8 +239,9 @@ export class SyncRulesEngine {
       kafka,
       logger,
       groupId: `${groupPrefix}-route`,
+      // With `direct`, the decide stage reads the Salesforce change topic, all of it.
       topics: [
-        this.topics.salesforceChanges,
+        ...(this.direct ? [] : [this.topics.salesforceChanges]),
         this.topics.hubspotChanges,
         this.topics.commandResults,
       ],
@@ -371,22 +374,25 @@ export class SyncRulesEngine {
   ): Promise<OutboundMessage[]> {
     const store = this.beginBatch();
     const router = new Router(store, this.topics);
-    const out = await inKeyOrder(messages, this.options.keyConcurrency, async (m) => {
-      // The decide stage reads account changes itself (see `direct`).
-      if (this.direct && m.topic === this.topics.salesforceChanges && isAccountChangeKey(m.key)) {
-        return [];
-      }
-      const outcome = await router.route(m);
-      if (outcome.kind === 'dead-letter') {
-        return [this.deadLetter(m, outcome.reason, `${this.options.groupPrefix}-route`)];
-      }
-      return outcome.items.map((item) => ({
-        topic: this.topics.work,
-        key: subjectKey(item.connectionId, item.subject),
-        value: JSON.stringify(item),
-      }));
-    });
+    const out = await inKeyOrder(messages, this.options.keyConcurrency, (m) =>
+      this.routeOne(router, m, `${this.options.groupPrefix}-route`),
+    );
     return [...out, ...this.finishBatch('route', ctx, store)];
+  }
+
+  /** One message re-keyed to its sync subject: work items, or a dead letter. */
+  private async routeOne(
+    router: Router,
+    m: InboundMessage,
+    group: string,
+  ): Promise<OutboundMessage[]> {
+    const outcome = await router.route(m);
+    if (outcome.kind === 'dead-letter') return [this.deadLetter(m, outcome.reason, group)];
+    return outcome.items.map((item) => ({
+      topic: this.topics.work,
+      key: subjectKey(item.connectionId, item.subject),
+      value: JSON.stringify(item),
+    }));
   }
 
   private async decideBatch(
@@ -400,12 +406,14 @@ export class SyncRulesEngine {
       clock: this.options.clock,
       own: this.options.own,
     });
+    let router: Router | undefined;
     const out = await inKeyOrder(messages, this.options.keyConcurrency, (m) => {
       if (m.topic !== this.topics.salesforceChanges) return this.decideWork(decider, store, m);
-      // Other Salesforce changes (contacts, leads) are the route stage's.
-      return isAccountChangeKey(m.key)
-        ? this.decideAccountChange(decider, store, m)
-        : Promise.resolve([]);
+      if (isAccountChangeKey(m.key)) return this.decideAccountChange(decider, store, m);
+      // Contacts and leads are routed here, in this batch's transaction: no other stage reads
+      // the topic, so the route stage never fetches (and drops) the account changes.
+      router ??= new Router(store, this.topics);
+      return this.routeOne(router, m, this.decideGroup);
     });
     return [...out, ...this.finishBatch('decide', ctx, store)];
   }

@@ -10,7 +10,7 @@ import {
   type SalesforceCommand,
 } from '@crm-sync/domain';
 import { tmpdir } from 'node:os';
-import type { Kafka, Producer } from '@crm-sync/kafka';
+import { ensureTopics, type Kafka, type Producer } from '@crm-sync/kafka';
 import { createLogger } from '@crm-sync/runtime';
 import {
   collect,
@@ -38,6 +38,11 @@ export interface HarnessOptions {
   }) => void;
   /** The first instance's state storage (default: on disk in the OS temp directory). */
   readonly stateStorage?: StateStorage;
+  /**
+   * Creates the Salesforce change topic with this many partitions before the engines start (as
+   * an operator who resized it would): unlike the work topic's, so account changes are routed.
+   */
+  readonly salesforceChangePartitions?: number;
 }
 
 /**
@@ -79,6 +84,21 @@ export class Harness {
       prefix,
       groupPrefix,
     );
+    if (options.salesforceChangePartitions !== undefined) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await ensureTopics(admin, [
+          {
+            topic: h.topics.salesforceChanges,
+            partitions: options.salesforceChangePartitions,
+            cleanupPolicy: 'delete',
+          },
+        ]);
+      } finally {
+        await admin.disconnect();
+      }
+    }
     for (let i = 0; i < (options.instances ?? 1); i++) {
       const engine = new SyncRulesEngine({
         kafka,

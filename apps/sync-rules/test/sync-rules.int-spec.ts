@@ -128,6 +128,44 @@ describe('R1–R3: company sync toggle and syncEnabledAt', () => {
   });
 });
 
+describe('a Salesforce change topic resized away from the work topic', () => {
+  // The decide stage then cannot read it co-partitioned: the route stage re-keys every
+  // Salesforce change, accounts included, and the same commands come out.
+  it('still turns a new account into one create and records a Salesforce contact', async () => {
+    const resized = await Harness.start({ salesforceChangePartitions: 5 });
+    try {
+      const rc = resized.connectionId;
+      await resized.configure(settings(rc), mappings);
+      const accountId = sfId('001');
+      const contactId = sfId('003');
+      await resized.send(
+        accountChanged(rc, { recordId: accountId, fields: { Name: 'Resized' } }),
+        salesforceContactChanged(rc, {
+          recordId: contactId,
+          fields: { LastName: 'Routed', AccountId: accountId },
+        }),
+      );
+      const upserts = () =>
+        resized
+          .hubspot()
+          .filter(
+            (x) =>
+              x.type === 'hubspot.upsert-company.v1' && x.payload.salesforceAccountId === accountId,
+          );
+      await waitFor(() => upserts().length > 0);
+      await waitFor(
+        async () => (await resized.store.getSalesforceContacts(rc, [contactId])).length === 1,
+      );
+      expect(upserts()).toHaveLength(1);
+      expect(await resized.store.getSalesforceContacts(rc, [contactId])).toEqual([
+        { contactId, accountId },
+      ]);
+    } finally {
+      await resized.stop();
+    }
+  });
+});
+
 describe('R4: dedupe before creating a company', () => {
   async function seedCompany(properties: Record<string, string>) {
     const companyId = hsId();
