@@ -582,21 +582,43 @@ describe('status counts', () => {
     if (!engine) throw new Error('no engine');
     const before = syncCounts(engine.state, c);
     const [kept, removed] = [sfId('001'), sfId('001')];
-    await h.send(accountChanged(c, { recordId: kept }), accountChanged(c, { recordId: removed }));
+    // "Other" has no HubSpot industry in the default value map: the account gets an error.
+    const failing = sfId('001');
+    await h.send(
+      accountChanged(c, { recordId: kept }),
+      accountChanged(c, { recordId: removed }),
+      accountChanged(c, { recordId: failing, fields: { Name: 'Odd', Industry: 'Other' } }),
+    );
     await h.decision(removed, 'account_sync');
     await h.decision(kept, 'account_sync');
     await h.send(
       accountChanged(c, { recordId: removed, changeType: 'deleted', changedAt: AFTER(30) }),
     );
-    await waitFor(() => syncCounts(engine.state, c).accounts === before.accounts + 1, {
-      description: 'one more live account in the engine',
-    });
+    const propertyValueErrors = before.errorsByCategory.property_value ?? 0;
+    const expected = {
+      accounts: before.accounts + 2,
+      failingRecords: before.failingRecords + 1,
+      errorsByCategory: { ...before.errorsByCategory, property_value: propertyValueErrors + 1 },
+    };
+    await waitFor(
+      () => {
+        const now = syncCounts(engine.state, c);
+        return now.accounts === expected.accounts && now.failingRecords === expected.failingRecords;
+      },
+      { description: 'two more live accounts and one more failing record in the engine' },
+    );
+    expect(syncCounts(engine.state, c)).toMatchObject(expected);
+    expect(await h.store.errorsFor(c, failing)).toEqual([
+      expect.objectContaining({ code: 'VALUE_NOT_IN_VALUE_MAP', category: 'property_value' }),
+    ]);
     const written = await waitFor(
       async () => {
         const doc = await h.db.db
           .collection<SyncCountsDoc>(SYNC_COUNTS_COLLECTION)
           .findOne({ _id: c });
-        return doc?.accounts === before.accounts + 1 ? doc : undefined;
+        return doc?.failingRecords === expected.failingRecords && doc.accounts === expected.accounts
+          ? doc
+          : undefined;
       },
       { description: 'the counts in the read model' },
     );

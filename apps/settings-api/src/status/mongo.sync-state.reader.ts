@@ -106,9 +106,31 @@ export class MongoSyncStateReader implements SyncStateReader {
     return this.errorDocs.countDocuments(errorQuery(c, filter));
   }
 
+  /**
+   * One document, the counts sync-rules keeps as its state changes. Only a document without the
+   * error counts (written by an engine older than them, or none yet) makes the errors counted
+   * here: two aggregations that scan and parse every error document on FerretDB.
+   */
   async counts(c: string): Promise<ConnectionCounts> {
-    const [counted, failing, byCategory] = await Promise.all([
-      this.countDocs.findOne({ _id: c }),
+    const counts = this.one(CountsDoc, await this.countDocs.findOne({ _id: c }));
+    const errors =
+      counts?.failingRecords !== undefined && counts.errorsByCategory !== undefined
+        ? { failingRecords: counts.failingRecords, errorsByCategory: counts.errorsByCategory }
+        : await this.countErrors(c);
+    return {
+      links: counts?.links ?? 0,
+      linksWithDeletedSide: counts?.linksWithDeletedSide ?? 0,
+      accounts: counts?.accounts ?? 0,
+      companies: counts?.companies ?? 0,
+      countedAt: counts?.countedAt ?? null,
+      ...errors,
+    };
+  }
+
+  private async countErrors(
+    c: string,
+  ): Promise<Pick<ConnectionCounts, 'failingRecords' | 'errorsByCategory'>> {
+    const [failing, byCategory] = await Promise.all([
       this.errorDocs
         .aggregate<{ n: number }>([
           { $match: { connectionId: c } },
@@ -123,13 +145,7 @@ export class MongoSyncStateReader implements SyncStateReader {
         ])
         .toArray(),
     ]);
-    const counts = this.one(CountsDoc, counted);
     return {
-      links: counts?.links ?? 0,
-      linksWithDeletedSide: counts?.linksWithDeletedSide ?? 0,
-      accounts: counts?.accounts ?? 0,
-      companies: counts?.companies ?? 0,
-      countedAt: counts?.countedAt ?? null,
       failingRecords: failing[0]?.n ?? 0,
       errorsByCategory: Object.fromEntries(
         byCategory.flatMap((g) => (typeof g._id === 'string' ? [[g._id, g.n] as const] : [])),

@@ -253,6 +253,29 @@ describe('connection status and sync errors', () => {
     });
   });
 
+  it('takes failing records and errors by category from the engine’s counts when it wrote them', async () => {
+    // Figures unlike the error documents' (2 records, validation 1, property_value 1): the
+    // status must read them from the counts, not count the errors.
+    const counts = col('sync_counts');
+    await counts.updateOne(
+      { _id: c },
+      { $set: { failingRecords: 7, errorsByCategory: { rate_limit: 5, transient: 3 } } },
+    );
+    try {
+      const res = await h.call('GET', `/connections/${c}/status`);
+      expect(res.body).toMatchObject({
+        counts: { failingRecords: 7 },
+        errorsByCategory: { rate_limit: 5, transient: 3 },
+      });
+      expect(Object.keys((res.body as { errorsByCategory: object }).errorsByCategory)).toEqual([
+        'rate_limit',
+        'transient',
+      ]);
+    } finally {
+      await counts.updateOne({ _id: c }, { $unset: { failingRecords: '', errorsByCategory: '' } });
+    }
+  });
+
   it('lists errors with filters and paging', async () => {
     const all = (await h.call('GET', `/connections/${c}/sync-errors?limit=1`)).body as {
       items: { recordId: string }[];

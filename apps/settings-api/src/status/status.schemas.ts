@@ -151,7 +151,7 @@ export const ConnectionStatusView = z.object({
     known: z.object({ accounts: z.number().int(), companies: z.number().int() }),
     countedAt: z.string().nullable().meta({
       description:
-        'When sync-rules counted links and records (it keeps the counts as it works and writes them every second when they change); null until it has. Failing records are counted at the request.',
+        'When sync-rules counted links, records, failing records and errors by category (it keeps the counts as it works and writes them every second when they change); null until it has. The error list itself (`/errors`) may lag these counts by a moment.',
     }),
   }),
   errorsByCategory: z.record(z.string(), z.number().int()),

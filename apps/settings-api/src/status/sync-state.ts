@@ -74,6 +74,9 @@ export const CountsDoc = z.object({
   linksWithDeletedSide: z.number().int(),
   accounts: z.number().int(),
   companies: z.number().int(),
+  /** Kept by the engine since November 2026; a document without them is counted from sync_errors. */
+  failingRecords: z.number().int().optional(),
+  errorsByCategory: z.record(z.string(), z.number().int()).optional(),
   countedAt: z.string(),
 });
 
@@ -89,7 +92,7 @@ export interface ConnectionCounts {
   readonly linksWithDeletedSide: number;
   readonly accounts: number;
   readonly companies: number;
-  /** When sync-rules counted the four above; null until it has. */
+  /** When sync-rules counted these figures; null until it has. */
   readonly countedAt: string | null;
   readonly failingRecords: number;
   readonly errorsByCategory: Readonly<Record<string, number>>;

@@ -14,7 +14,8 @@ export interface SyncCountsDoc extends SyncCounts {
 
 /**
  * Writes each connection's record counts (links, links with a deleted side, live accounts and
- * companies) to `sync_counts` every `intervalMs`, when they changed. The engine keeps the counts
+ * companies, failing records, errors by category) to `sync_counts` every `intervalMs`, when they
+ * changed. The engine keeps the counts
  * as its state changes (`Table` counters), so the settings API's status reads one document instead
  * of counting collections: on FerretDB a count scans every document (~3 s for 5,000 accounts).
  * Every instance follows the whole state changelog, so every instance writes the same figures;

@@ -1,3 +1,4 @@
+import { SyncErrorCategory } from '@crm-sync/domain';
 import { companyHosts } from '../company-hosts.js';
 import type {
   AccountState,
@@ -87,7 +88,19 @@ export class SyncState {
       account: (c) => (c.accountId === null ? [] : [c.accountId]),
     });
     this.pending = table('pending_creates');
-    this.errors = table('sync_errors', { record: (e) => [e.recordId] });
+    this.errors = table(
+      'sync_errors',
+      { record: (e) => [e.recordId], failing: (e) => [e.system + SEP + e.recordId] },
+      {
+        failingRecords: { distinctIn: 'failing' },
+        ...Object.fromEntries(
+          SyncErrorCategory.options.map((category) => [
+            categoryCounter(category),
+            (e: RecordedError) => e.category === category,
+          ]),
+        ),
+      },
+    );
     this.jobs = table('jobs');
     this.tables = new Map(
       (
@@ -112,20 +125,33 @@ export class SyncState {
   }
 }
 
+const categoryCounter = (category: SyncErrorCategory) => `category:${category}`;
+
 /** A connection's record counts, kept as rows change (what the settings API's status shows). */
 export interface SyncCounts {
   readonly links: number;
   readonly linksWithDeletedSide: number;
   readonly accounts: number;
   readonly companies: number;
+  /** Records (of either CRM) with at least one current sync error. */
+  readonly failingRecords: number;
+  /** Current sync errors by category; categories without any are left out. */
+  readonly errorsByCategory: Readonly<Partial<Record<SyncErrorCategory, number>>>;
 }
 
 export function syncCounts(state: SyncState, connectionId: string): SyncCounts {
+  const errorsByCategory: Partial<Record<SyncErrorCategory, number>> = {};
+  for (const category of SyncErrorCategory.options) {
+    const n = state.errors.count(categoryCounter(category), connectionId);
+    if (n > 0) errorsByCategory[category] = n;
+  }
   return {
     links: state.links.count('all', connectionId),
     linksWithDeletedSide: state.links.count('deletedSide', connectionId),
     accounts: state.accounts.count('live', connectionId),
     companies: state.companies.count('live', connectionId),
+    failingRecords: state.errors.count('failingRecords', connectionId),
+    errorsByCategory,
   };
 }
 

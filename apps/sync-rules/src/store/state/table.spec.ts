@@ -52,6 +52,42 @@ describe.each(storages)('Table on %s storage', (_kind, make) => {
     expect(t.size).toBe(2);
   });
 
+  it('counts the distinct values of an index that rows hold, per connection', () => {
+    // Errors: one row per record and code; a record fails while it has any.
+    interface Err {
+      readonly record: string;
+      readonly code: string;
+    }
+    const t = new Table<Err>(
+      'sync_errors',
+      { record: (e) => [e.record] },
+      { failing: { distinctIn: 'record' }, timeouts: (e) => e.code === 'TIMEOUT' },
+      undefined,
+      open(make),
+    );
+    const failing = (c: string) => t.count('failing', c);
+    t.apply(`a${SEP}r1${SEP}X`, 1, { record: 'r1', code: 'X' });
+    t.apply(`a${SEP}r1${SEP}TIMEOUT`, 1, { record: 'r1', code: 'TIMEOUT' });
+    t.apply(`a${SEP}r2${SEP}X`, 1, { record: 'r2', code: 'X' });
+    t.apply(`b${SEP}r1${SEP}X`, 1, { record: 'r1', code: 'X' });
+    expect([failing('a'), failing('b'), t.count('timeouts', 'a')]).toEqual([2, 1, 1]);
+
+    t.apply(`a${SEP}r1${SEP}X`, 2, { record: 'r1', code: 'X' }); // rewritten: still one record
+    t.apply(`a${SEP}r1${SEP}X`, 3, undefined); // r1 keeps its TIMEOUT
+    expect(failing('a')).toBe(2);
+    t.apply(`a${SEP}r1${SEP}TIMEOUT`, 2, undefined); // r1's last error gone
+    t.apply(`a${SEP}r1${SEP}TIMEOUT`, 2, undefined); // again: nothing left to count out
+    expect([failing('a'), t.count('timeouts', 'a')]).toEqual([1, 0]);
+    t.apply(`a${SEP}r2${SEP}X`, 2, { record: 'r3', code: 'X' }); // the row moves to r3
+    expect([failing('a'), failing('b')]).toEqual([1, 1]);
+  });
+
+  it('refuses a distinct counter over an index it does not have', () => {
+    expect(
+      () => new Table<Row>('t', {}, { n: { distinctIn: 'missing' } }, undefined, open(make)),
+    ).toThrow('counter n of table t: no index missing');
+  });
+
   it('keeps rows, versions and the row count; removing an absent row changes nothing', () => {
     const t = new Table<{ n: number }>('jobs', {}, {}, undefined, open(make));
     expect([t.get(id('a', 1)), t.seqOf(id('a', 1)), t.size]).toEqual([undefined, 0, 0]);

@@ -11,8 +11,13 @@ import { MemoryStorage, type RowStore, type StateStorage, type StoredRow } from 
  * of order across partitions without moving state backwards.
  */
 export type Indexers<T> = Readonly<Record<string, (row: T) => readonly string[]>>;
-/** Named predicates whose matching rows are counted per connection (see `count`). */
-export type Counters<T> = Readonly<Record<string, (row: T) => boolean>>;
+/**
+ * What `count` counts per connection, by name: the rows a predicate matches, or the distinct
+ * values of one of the table's indexes that at least one row holds (`{ distinctIn: index }`:
+ * "records with an error" over a table of errors, one row per record and code).
+ */
+export type Counter<T> = ((row: T) => boolean) | { readonly distinctIn: string };
+export type Counters<T> = Readonly<Record<string, Counter<T>>>;
 
 /** Separates the parts of row ids and index values (never part of an id or a connection id). */
 export const SEP = '\u001f';
@@ -34,8 +39,10 @@ export class Table<T> {
   private readonly derived: boolean;
   /** `<counter><SEP><connectionId>` → rows of the connection that match the counter now. */
   private readonly counts = new Map<string, number>();
-  /** The counters as a list, made once: `apply` runs for every state row. */
+  /** The row counters as a list, made once: `apply` runs for every state row. */
   private readonly counterList: readonly (readonly [string, (row: T) => boolean])[];
+  /** Index name → the counters of its distinct values. */
+  private readonly distinctCounters = new Map<string, string[]>();
 
   constructor(
     readonly name: string,
@@ -46,7 +53,21 @@ export class Table<T> {
   ) {
     this.rows = storage.table(name);
     this.indexNames = Object.keys(indexers);
-    this.counterList = Object.entries(counters);
+    const rowCounters: (readonly [string, (row: T) => boolean])[] = [];
+    for (const [counter, c] of Object.entries(counters)) {
+      if (typeof c === 'function') {
+        rowCounters.push([counter, c]);
+        continue;
+      }
+      if (!(c.distinctIn in indexers)) {
+        throw new Error(`counter ${counter} of table ${name}: no index ${c.distinctIn}`);
+      }
+      this.distinctCounters.set(c.distinctIn, [
+        ...(this.distinctCounters.get(c.distinctIn) ?? []),
+        counter,
+      ]);
+    }
+    this.counterList = rowCounters;
     this.derived = this.counterList.length > 0 || this.indexNames.length > 0;
   }
 
@@ -57,10 +78,23 @@ export class Table<T> {
 
   private countRow(id: string, row: T, delta: 1 | -1): void {
     for (const [counter, matches] of this.counterList) {
-      if (!matches(row)) continue;
-      const key = counter + SEP + connectionOf(id);
-      this.counts.set(key, (this.counts.get(key) ?? 0) + delta);
+      if (matches(row)) this.bump(counter, connectionOf(id), delta);
     }
+  }
+
+  private bump(counter: string, connectionId: string, delta: 1 | -1): void {
+    const key = counter + SEP + connectionId;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + delta);
+  }
+
+  /**
+   * Counts an index value in (before its first row is added under it) or out (after its last
+   * row left it), for the counters of that index's distinct values.
+   */
+  private countDistinct(index: string, key: string, id: string, delta: 1 | -1): void {
+    const counters = this.distinctCounters.get(index);
+    if (counters === undefined || this.rows.indexIds(index, key).length > 0) return;
+    for (const counter of counters) this.bump(counter, connectionOf(id), delta);
   }
 
   get size(): number {
@@ -130,7 +164,8 @@ export class Table<T> {
     const c = connectionOf(id);
     const entries: (readonly [string, string])[] = [];
     for (const index of this.indexNames) {
-      for (const v of this.valuesOf(index, row)) entries.push([index, indexKey(c, v)]);
+      // Each value once: an index holds a row under a value at most once.
+      for (const v of new Set(this.valuesOf(index, row))) entries.push([index, indexKey(c, v)]);
     }
     return entries;
   }
@@ -168,12 +203,18 @@ export class Table<T> {
     if (!this.derived) return true;
     const row = this.fromStored(stored);
     this.countRow(id, row, 1);
-    for (const [index, key] of this.indexEntries(id, row)) this.rows.indexAdd(index, key, id);
+    for (const [index, key] of this.indexEntries(id, row)) {
+      this.countDistinct(index, key, id, 1);
+      this.rows.indexAdd(index, key, id);
+    }
     return true;
   }
 
   private unindex(id: string, row: T): void {
-    for (const [index, key] of this.indexEntries(id, row)) this.rows.indexDelete(index, key, id);
+    for (const [index, key] of this.indexEntries(id, row)) {
+      this.rows.indexDelete(index, key, id);
+      this.countDistinct(index, key, id, -1);
+    }
   }
 }
 
