@@ -8,12 +8,14 @@
 //   BENCH_CHANGES=100 (latency samples)
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSystem, waitFor } from '@crm-sync/testing';
+import { deleteTopicsWithPrefix, startSystem, testKafka, waitFor } from '@crm-sync/testing';
+import { MongoClient } from 'mongodb';
 import { metricTotal, peakRssMb, percentiles, report } from './lib/measure.js';
 
 const N = Number(process.env['BENCH_ACCOUNTS'] ?? 20_000);
 const LIMIT = process.env['BENCH_HUBSPOT_LIMIT'];
 const CHANGES = Number(process.env['BENCH_CHANGES'] ?? 100);
+const MONGO_URL = process.env['MONGO_URL'] ?? 'mongodb://127.0.0.1:27027/';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const C = 'bench';
 
@@ -31,7 +33,7 @@ async function main() {
   const system = await startSystem({
     root,
     kafkaBrokers: (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(','),
-    mongoUrl: process.env['MONGO_URL'] ?? 'mongodb://127.0.0.1:27027/',
+    mongoUrl: MONGO_URL,
     isolate: true,
     connectionId: C,
     logDir: path.join(root, '.cache/bench/pipeline-logs'),
@@ -247,6 +249,21 @@ async function main() {
     );
   } finally {
     await system.stop();
+    await removeIsolated(system);
+  }
+}
+
+/** The run's own topics and database: a broker keeping every run's topics slows down. */
+async function removeIsolated(system: Awaited<ReturnType<typeof startSystem>>): Promise<void> {
+  if (system.topicPrefix !== undefined) {
+    await deleteTopicsWithPrefix(testKafka(), `${system.topicPrefix}.`);
+  }
+  const mongo = new MongoClient(MONGO_URL);
+  try {
+    await mongo.connect();
+    await mongo.db(system.mongoDb).dropDatabase();
+  } finally {
+    await mongo.close();
   }
 }
 

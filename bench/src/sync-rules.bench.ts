@@ -15,7 +15,7 @@ import {
 } from '@crm-sync/domain';
 import { createKafka, ensureTopics } from '@crm-sync/kafka';
 import { createLogger } from '@crm-sync/runtime';
-import { freePort } from '@crm-sync/testing';
+import { deleteTopicsWithPrefix, freePort } from '@crm-sync/testing';
 import { MongoClient } from 'mongodb';
 import { cpuSeconds, peakRssMb, report } from './lib/measure.js';
 import { startService } from './lib/service-process.js';
@@ -193,6 +193,8 @@ async function main() {
     await mongo.db(dbName).dropDatabase();
     await mongo.close();
     await service?.stop();
+    // A broker keeping every run's topics slows down, and in the end runs out of heap.
+    await deleteTopicsWithPrefix(kafka, `${prefix}.`);
   }
 }
 

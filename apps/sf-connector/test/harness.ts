@@ -11,6 +11,7 @@ import type { Kafka, Producer } from '@crm-sync/kafka';
 import type { RunningService } from '@crm-sync/runtime';
 import {
   collect,
+  deleteTopicsWithPrefix,
   testKafka,
   testServiceConfig,
   uniqueName,
@@ -169,14 +170,7 @@ export class TopicsUnderTest {
   async stop(): Promise<void> {
     for (const c of this.collectors) await c.stop();
     await this.producer?.disconnect();
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      const mine = (await admin.listTopics()).filter((t) => t.startsWith(`${this.prefix}.`));
-      if (mine.length > 0) await admin.deleteTopics({ topics: mine });
-    } finally {
-      await admin.disconnect();
-    }
+    await deleteTopicsWithPrefix(this.kafka, `${this.prefix}.`);
   }
 }
 

@@ -15,6 +15,7 @@ import { createLogger } from '@crm-sync/runtime';
 import {
   collect,
   createTestDatabase,
+  deleteTopicsWithPrefix,
   testKafka,
   uniqueName,
   waitFor,
@@ -287,5 +288,6 @@ export class Harness {
     for (const e of this.engines) await e.stop();
     await this.producer.disconnect();
     await this.db.dispose();
+    await deleteTopicsWithPrefix(this.kafka, `${this.prefix}.`);
   }
 }
