@@ -161,6 +161,7 @@ export class HsConnectorEngine {
     const commands = new CommandProcessor({
       ...common,
       resultsTopic: this.topics.commandResults,
+      changesTopic: this.topics.hubspotChanges,
       groupId: this.groups.commands,
       logger: logger.child({ component: 'commands' }),
     });

@@ -38,12 +38,18 @@ const wanted = wantedSubscriptions(propertySets({ companies: [], contacts: [] })
 
 beforeAll(async () => {
   sandbox = cleanup.add(
-    await startSandbox({ webhooks: { batchWindowMs: 5, retryBaseMs: 50 } }),
+    await startSandbox({
+      webhooks: { batchWindowMs: 5, retryBaseMs: 50 },
+      // A person's script (no app): its writes are news to the connector, unlike our own.
+      tokens: [{ token: SANDBOX_TOKEN, appId: SANDBOX_APP_ID }, { token: PERSON_TOKEN }],
+    }),
     (s) => s.close(),
   );
 });
 
 afterAll(() => cleanup.run());
+
+const PERSON_TOKEN = 'person-token';
 
 const webhooks = async () =>
   (await sandbox.control('/webhooks', undefined, 'GET')) as ControlWebhooks;
@@ -139,7 +145,7 @@ describe('hs-connector with a developer key', () => {
     expect(state.settings.targetUrl).toBe(targetUrl);
     expect(state.subscriptions.filter((s) => s.active)).toHaveLength(wanted.length);
 
-    const client = new Client({ accessToken: SANDBOX_TOKEN, basePath: sandbox.url });
+    const client = new Client({ accessToken: PERSON_TOKEN, basePath: sandbox.url });
     const company = await client.crm.companies.basicApi.create({
       properties: { name: 'Pushed Inc', phone: '+1 555 0100' },
       associations: [],

@@ -7,7 +7,12 @@ import {
   type HubSpotProperties,
 } from '@crm-sync/domain';
 import type { OutboundMessage } from '@crm-sync/kafka';
-import type { HubSpotRecord, ObjectType, PropertyVersion } from '../hubspot/hubspot-api.port.js';
+import type {
+  HubSpotRecord,
+  ObjectType,
+  PropertyVersion,
+  WriteResult,
+} from '../hubspot/hubspot-api.port.js';
 
 /** Who made a change, as HubSpot reports it (webhook fields, or property history when polled). */
 export interface Origin {
@@ -150,6 +155,57 @@ export function recordChangeEvent(c: RecordChange): HubSpotChangeEvent {
     type: CHANGE_EVENT_TYPES.hubspot_contact,
     payload: { kind: 'hubspot_contact', ...shape },
   };
+}
+
+/**
+ * The change event of our own write of a company, from HubSpot's answer to it: the written
+ * properties as HubSpot stored them, changed at the write's version, by our app (`capturedBy:
+ * 'write'`). It tells sync-rules what reading the company back would (the same event id as a
+ * read of that version), so the webhooks of our own writes need no read (see `dropOwnWrites`).
+ */
+export function writtenChangeEvent(c: {
+  readonly connectionId: string;
+  readonly appId: string;
+  readonly result: WriteResult;
+  /** The properties the request wrote (an upsert's id property included). */
+  readonly written: readonly string[];
+}): HubSpotChangeEvent {
+  const { result } = c;
+  const record: HubSpotRecord = {
+    id: result.companyId,
+    properties: result.properties,
+    history: {},
+    createdAt: result.properties['createdate'] ?? result.updatedAt,
+    updatedAt: result.updatedAt,
+  };
+  const version = modifiedAt(record);
+  const readable = Object.keys(result.properties).filter((p) => !BOOKKEEPING_PROPERTIES.has(p));
+  const changed = result.created ? readable : readable.filter((p) => c.written.includes(p));
+  const at = new Date(version).toISOString();
+  const history = Object.fromEntries(
+    changed.map((p) => [
+      p,
+      [
+        {
+          value: result.properties[p] ?? '',
+          timestamp: at,
+          sourceType: 'INTEGRATION',
+          sourceId: c.appId,
+        },
+      ],
+    ]),
+  );
+  return recordChangeEvent({
+    connectionId: c.connectionId,
+    object: 'companies',
+    recordId: result.companyId,
+    changeType: result.created ? 'created' : 'updated',
+    record: { ...record, history },
+    changedProperties: changed.sort(),
+    changedAt: version,
+    origin: { changeSource: 'INTEGRATION', sourceId: c.appId },
+    capturedBy: 'write',
+  });
 }
 
 export interface AssociationChange {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { CommandResult, DeadLettered } from '@crm-sync/domain';
+import { ChangeEvent, CommandResult, DeadLettered, changeEventKey } from '@crm-sync/domain';
 import { InMemoryHubSpotApi } from '../hubspot/in-memory.hubspot-api.js';
 import { BudgetExhaustedError } from '@crm-sync/connector-kit';
 import { batchContext, inbound, SteppingClock, unitDeps } from '../../test/support.js';
@@ -11,6 +11,7 @@ function setup() {
   const processor = new CommandProcessor({
     ...unitDeps(api),
     resultsTopic: 'results',
+    changesTopic: 'changes',
     groupId: 'hs-commands',
   });
   const run = async (values: readonly (string | object)[]) => {
@@ -22,6 +23,9 @@ function setup() {
       deadLetters: out
         .filter((m) => m.topic === 'dlq')
         .map((m) => DeadLettered.parse(JSON.parse(m.value))),
+      changes: out
+        .filter((m) => m.topic === 'changes')
+        .map((m) => ({ key: m.key, event: ChangeEvent.parse(JSON.parse(m.value)) })),
     };
   };
   return { api, run };
@@ -49,6 +53,50 @@ describe('CommandProcessor', () => {
     expect(
       again.results.some((r) => r.type === 'sync.command-succeeded.v1' && r.payload.created),
     ).toBe(false);
+  });
+
+  it('publishes each written company as HubSpot answered it, as the echo of our write; a failed one not', async () => {
+    const { api, run } = setup();
+    api.recordFaults.push({ name: 'name', value: 'BAD' });
+    const existing = api.put('companies', { name: 'Old', phone: '+1 000' });
+    const { results, changes } = await run([
+      upsert(1, { name: 'Created', domain: 'created.example' }),
+      upsert(2, { name: 'BAD' }),
+      update(existing, { phone: '+1 555' }),
+    ]);
+    expect(results.map((r) => r.payload.outcome)).toEqual(['succeeded', 'failed', 'succeeded']);
+    const created = results[0]?.type === 'sync.command-succeeded.v1' ? results[0].payload : null;
+    expect(changes.map((c) => c.event.payload)).toEqual([
+      expect.objectContaining({
+        kind: 'hubspot_company',
+        recordId: created?.recordId,
+        changeType: 'created',
+        properties: expect.objectContaining({
+          name: 'Created',
+          domain: 'created.example',
+          salesforceaccountid: accountIdOf(1),
+        }) as unknown,
+        changedProperties: ['domain', 'name', 'salesforceaccountid'],
+        changeSource: 'INTEGRATION',
+        sourceId: '1160452',
+        capturedBy: 'write',
+      }),
+      expect.objectContaining({
+        recordId: existing,
+        changeType: 'updated',
+        properties: expect.objectContaining({ phone: '+1 555' }) as unknown,
+        changedProperties: ['phone'],
+        capturedBy: 'write',
+      }),
+    ]);
+    // Changed at the write's version, keyed like every change of that company.
+    for (const { key, event } of changes) {
+      expect(key).toBe(changeEventKey(event));
+      const p = event.payload.kind === 'hubspot_company' ? event.payload : undefined;
+      expect(Object.values(p?.propertyChangedAt ?? {})).toEqual(
+        (p?.changedProperties ?? []).map(() => p?.changedAt),
+      );
+    }
   });
 
   it('turns a 207 partial failure into per-record results', async () => {
@@ -104,6 +152,7 @@ describe('CommandProcessor', () => {
       ...unitDeps(api),
       clock,
       resultsTopic: 'results',
+      changesTopic: 'changes',
       groupId: 'hs-commands',
     });
     let heartbeats = 0;

@@ -1,8 +1,14 @@
 import { incEach, type Clock, type ConnectorMetrics } from '@crm-sync/connector-kit';
-import { exactParser, HubSpotCommand, type CommandOutcome } from '@crm-sync/domain';
+import {
+  exactParser,
+  HubSpotCommand,
+  type CommandOutcome,
+  type HubSpotChangeEvent,
+} from '@crm-sync/domain';
 import type { BatchContext, InboundMessage, OutboundMessage } from '@crm-sync/kafka';
 import type { Logger } from '@crm-sync/runtime';
 import { z } from 'zod';
+import { toMessage, writtenChangeEvent } from '../changes/change-events.js';
 import type { Connections, ConnectionRuntime } from '../connections/connection-runtime.js';
 import { HubSpotRequestError } from '../hubspot/failures.js';
 import { holdWhileBudgetSpent } from '../kafka/budget-hold.js';
@@ -16,6 +22,8 @@ const parseCommand = exactParser(HubSpotCommand);
 export interface CommandProcessorDeps {
   readonly connections: Connections;
   readonly resultsTopic: string;
+  /** Where each written company goes as a change event (the echo, from HubSpot's answer). */
+  readonly changesTopic: string;
   readonly deadLetterTopic: string;
   readonly groupId: string;
   readonly metrics: ConnectorMetrics;
@@ -27,6 +35,12 @@ export interface CommandProcessorDeps {
 }
 
 type WriteKind = 'upsert' | 'update';
+
+/** One request's outcome per input, and the companies it wrote as HubSpot answered. */
+interface Written {
+  readonly outcomes: Map<string, CommandOutcome>;
+  readonly changes: HubSpotChangeEvent[];
+}
 
 /**
  * HubSpot commands → HubSpot batch writes → one result per command, one partition batch at a
@@ -95,12 +109,14 @@ export class CommandProcessor {
       ...plan.updates.map((g): [WriteKind, readonly WriteGroup[]] => ['update', g]),
     ];
     const outcomes = new Map<HubSpotCommand, CommandOutcome>();
+    const changes: HubSpotChangeEvent[] = [];
     await mapConcurrent(requests, this.deps.concurrency, async ([kind, groups]) => {
-      const byInput = await this.write(runtime, kind, groups);
+      const written = await this.write(runtime, kind, groups);
       for (const g of groups) {
-        const outcome = byInput.get(g.input.id);
+        const outcome = written.outcomes.get(g.input.id);
         if (outcome !== undefined) for (const c of g.commands) outcomes.set(c, outcome);
       }
+      changes.push(...written.changes);
       await ctx.heartbeat().catch(() => undefined);
     });
     const completedAt = new Date(this.deps.clock.now()).toISOString();
@@ -122,7 +138,15 @@ export class CommandProcessor {
       return [resultMessage(this.deps.resultsTopic, c, outcome, completedAt)];
     });
     incEach(this.deps.metrics.commandsDone, done);
-    return results;
+    if (changes.length > 0) {
+      this.deps.metrics.changesCaptured.inc(
+        { connection, object: 'company', method: 'write' },
+        changes.length,
+      );
+    }
+    // The echoes in the same transaction as the results: sync-rules learns the written values
+    // once, whether the result or the echo reaches it first.
+    return [...results, ...changes.map((e) => toMessage(this.deps.changesTopic, e))];
   }
 
   /**
@@ -134,25 +158,42 @@ export class CommandProcessor {
     runtime: ConnectionRuntime,
     kind: WriteKind,
     groups: readonly WriteGroup[],
-  ): Promise<Map<string, CommandOutcome>> {
+  ): Promise<Written> {
     const inputs = groups.map((g) => g.input);
     try {
       const response =
         kind === 'upsert'
           ? await runtime.api.upsertCompanies(inputs)
           : await runtime.api.updateCompanies(inputs);
-      return outcomesOf(groups, response);
+      const byInput = new Map(inputs.map((i) => [i.id, i]));
+      const changes = response.results.flatMap((result) => {
+        const input = byInput.get(result.inputId);
+        if (input === undefined) return [];
+        const written = Object.keys(input.properties);
+        return [
+          writtenChangeEvent({
+            connectionId: runtime.config.connectionId,
+            appId: runtime.config.appId,
+            result,
+            written: kind === 'upsert' ? [...written, 'salesforceaccountid'] : written,
+          }),
+        ];
+      });
+      return { outcomes: outcomesOf(groups, response), changes };
     } catch (e) {
       if (!(e instanceof HubSpotRequestError) || !refusedForContent(e)) throw e;
       // One record, or a refusal that is not about content (missing scopes): nothing to split.
       if (groups.length === 1 || e.failure.status === 403)
-        return allFailed(groups, e.syncError.data);
+        return { outcomes: allFailed(groups, e.syncError.data), changes: [] };
       const half = Math.ceil(groups.length / 2);
       const [a, b] = await Promise.all([
         this.write(runtime, kind, groups.slice(0, half)),
         this.write(runtime, kind, groups.slice(half)),
       ]);
-      return new Map([...a, ...b]);
+      return {
+        outcomes: new Map([...a.outcomes, ...b.outcomes]),
+        changes: [...a.changes, ...b.changes],
+      };
     }
   }
 

@@ -5,14 +5,19 @@ import { classifyWriteError, outcomesOf, resultMessage } from './command-results
 import { accountIdOf, upsert } from '../../test/command-fixtures.js';
 
 const groups = planWrites([upsert(1), upsert(2), upsert(3), upsert(4)]).upserts[0] ?? [];
+/** A result as HubSpot answers it (the properties and version do not matter here). */
+const answered = (inputId: string, companyId: string, created: boolean) => ({
+  inputId,
+  companyId,
+  created,
+  properties: { salesforceaccountid: inputId },
+  updatedAt: '2026-03-01T12:00:00.000Z',
+});
 
 describe('outcomesOf (207 multi-status)', () => {
   it('maps results and errors to the inputs they name', () => {
     const outcomes = outcomesOf(groups, {
-      results: [
-        { inputId: accountIdOf(1), companyId: '501', created: true },
-        { inputId: accountIdOf(3), companyId: '503', created: false },
-      ],
+      results: [answered(accountIdOf(1), '501', true), answered(accountIdOf(3), '503', false)],
       errors: [
         {
           status: undefined,
@@ -56,7 +61,7 @@ describe('outcomesOf (207 multi-status)', () => {
 
   it('gives an error without ids to the inputs left unanswered, and never invents a success', () => {
     const unattributed = outcomesOf(groups, {
-      results: [{ inputId: accountIdOf(1), companyId: '501', created: true }],
+      results: [answered(accountIdOf(1), '501', true)],
       errors: [{ status: 400, category: 'VALIDATION_ERROR', message: 'nope', ids: [] }],
     });
     expect([...unattributed.values()].filter((o) => o.outcome === 'failed')).toHaveLength(3);

@@ -61,6 +61,13 @@ export interface WriteResult {
   readonly inputId: string;
   readonly companyId: string;
   readonly created: boolean;
+  /**
+   * The written properties as HubSpot stored them, with `hs_lastmodifieddate` and the other
+   * properties HubSpot always returns: what a read right after would show of them.
+   */
+  readonly properties: Readonly<Record<string, string | null>>;
+  /** When HubSpot stored the write (the record's `updatedAt`). */
+  readonly updatedAt: string;
 }
 
 /** One `errors[]` entry of a 207 multi-status answer. */

@@ -88,7 +88,8 @@ const WriteAnswer = z.looseObject({
   results: z.array(
     z.looseObject({
       id: z.string(),
-      properties: z.looseObject({ salesforceaccountid: z.string().nullish() }),
+      properties: z.record(z.string(), z.string().nullable()),
+      updatedAt: z.string(),
       new: z.boolean().optional(),
     }),
   ),
@@ -235,6 +236,8 @@ export class HubSpotClientApi implements HubSpotApi {
         inputId: r.properties['salesforceaccountid'] ?? '',
         companyId: r.id,
         created: r.new === true,
+        properties: r.properties,
+        updatedAt: r.updatedAt,
       })),
       errors: (data.errors ?? []).map(toWriteError),
     };
@@ -249,7 +252,13 @@ export class HubSpotClientApi implements HubSpotApi {
         }),
     );
     return {
-      results: data.results.map((r) => ({ inputId: r.id, companyId: r.id, created: false })),
+      results: data.results.map((r) => ({
+        inputId: r.id,
+        companyId: r.id,
+        created: false,
+        properties: r.properties,
+        updatedAt: r.updatedAt,
+      })),
       errors: (data.errors ?? []).map(toWriteError),
     };
   }

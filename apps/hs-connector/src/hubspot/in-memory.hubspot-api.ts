@@ -186,12 +186,12 @@ export class InMemoryHubSpotApi implements HubSpotApi {
       const existing = [...this.tables.companies.values()].find(
         (r) => r.archivedAt === undefined && r.properties['salesforceaccountid'] === input.id,
       );
-      const id = this.put(
-        'companies',
-        { ...definedOnly(input.properties), salesforceaccountid: input.id },
-        { ...(existing === undefined ? {} : { id: existing.id }), sourceType: 'INTEGRATION' },
-      );
-      return { inputId: input.id, companyId: id, created: existing === undefined };
+      const written = { ...definedOnly(input.properties), salesforceaccountid: input.id };
+      const id = this.put('companies', written, {
+        ...(existing === undefined ? {} : { id: existing.id }),
+        sourceType: 'INTEGRATION',
+      });
+      return { ...this.answer(id, written), inputId: input.id, created: existing === undefined };
     });
   }
 
@@ -200,12 +200,24 @@ export class InMemoryHubSpotApi implements HubSpotApi {
     return this.write(inputs, (input) => {
       const r = this.tables.companies.get(input.id);
       if (r === undefined || r.archivedAt !== undefined) return undefined;
-      this.put('companies', definedOnly(input.properties), {
-        id: input.id,
-        sourceType: 'INTEGRATION',
-      });
-      return { inputId: input.id, companyId: input.id, created: false };
+      const written = definedOnly(input.properties);
+      this.put('companies', written, { id: input.id, sourceType: 'INTEGRATION' });
+      return { ...this.answer(input.id, written), inputId: input.id, created: false };
     });
+  }
+
+  /** What HubSpot answers of a written company: the written properties and its versions. */
+  private answer(
+    id: string,
+    written: Readonly<Record<string, string>>,
+  ): Pick<WriteResult, 'companyId' | 'properties' | 'updatedAt'> {
+    const r = this.tables.companies.get(id);
+    if (r === undefined) throw new Error(`company ${id} was just written and is missing`);
+    const properties: Record<string, string | null> = { hs_object_id: id };
+    for (const name of [...Object.keys(written), 'hs_lastmodifieddate', 'createdate']) {
+      properties[name] = r.properties[name] ?? null;
+    }
+    return { companyId: id, properties, updatedAt: new Date(r.modifiedAt).toISOString() };
   }
 
   private write(

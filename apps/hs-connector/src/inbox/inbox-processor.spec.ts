@@ -70,6 +70,61 @@ describe('InboxProcessor', () => {
     expect(api.count('companies.read')).toBe(1);
   });
 
+  it('leaves out companies only our own writes touched (their echoes went out with the writes), and reads the others', async () => {
+    const { api, run } = setup();
+    const ours = { changeSource: 'INTEGRATION', sourceId: '1160452' };
+    const created = api.put('companies', { name: 'Ours' });
+    const edited = api.put('companies', { name: 'Also ours' });
+    const both = api.put('companies', { name: 'Ours, then a person' });
+    const deleted = api.put('companies', { name: 'Gone' });
+    api.archive('companies', deleted);
+    const contact = api.put('contacts', { email: 'a@ours.example' });
+    const { changes } = await run([
+      delivery({ subscriptionType: 'company.creation', objectId: Number(created), ...ours }),
+      delivery({
+        subscriptionType: 'company.propertyChange',
+        objectId: Number(created),
+        propertyName: 'name',
+        propertyValue: 'Ours',
+        ...ours,
+      }),
+      delivery({
+        subscriptionType: 'company.propertyChange',
+        objectId: Number(edited),
+        propertyName: 'name',
+        propertyValue: 'Also ours',
+        ...ours,
+      }),
+      delivery({
+        subscriptionType: 'company.propertyChange',
+        objectId: Number(both),
+        propertyName: 'name',
+        propertyValue: 'Ours',
+        ...ours,
+      }),
+      delivery({
+        subscriptionType: 'company.propertyChange',
+        objectId: Number(both),
+        propertyName: 'name',
+        propertyValue: 'Ours, then a person',
+      }),
+      // Our app's deletions and contacts are not written by the command processor: read.
+      delivery({ subscriptionType: 'company.deletion', objectId: Number(deleted), ...ours }),
+      delivery({ subscriptionType: 'contact.creation', objectId: Number(contact), ...ours }),
+    ]);
+    expect(
+      changes.map((c) => [
+        c.event.payload.kind === 'hubspot_association' ? '' : c.event.payload.recordId,
+        c.event.payload.kind === 'hubspot_association' ? '' : c.event.payload.changeType,
+      ]),
+    ).toEqual([
+      [both, 'updated'],
+      [deleted, 'deleted'],
+      [contact, 'created'],
+    ]);
+    expect(api.count('companies.read')).toBe(1);
+  });
+
   it('reads a record’s events grouped in one message, and dead-letters an event it cannot read without losing the rest', async () => {
     const { api, run } = setup();
     const id = api.put('companies', { name: 'Acme', domain: 'acme.com' });

@@ -17,6 +17,7 @@ import { chunk, mapConcurrent } from '../util/batching.js';
 import { changesOfTouches, type CurrentState } from './inbox-changes.js';
 import {
   addAction,
+  dropOwnWrites,
   emptyTouches,
   interpretEvent,
   InboxMessage,
@@ -41,9 +42,10 @@ export interface InboxProcessorDeps {
 /**
  * Webhook inbox → HubSpot change events, one partition batch at a time inside a Kafka
  * transaction (the events and the inbox offsets commit together). The batch's events are
- * de-duplicated (HubSpot retries keep the eventId) and folded per record; the touched records
- * are read in batches (with property history, `live` budget) and reported as they are now.
- * A failed read throws: the transaction aborts and the batch comes again.
+ * de-duplicated (HubSpot retries keep the eventId) and folded per record; companies only our own
+ * writes touched are left out (their echoes went out with the writes, see `dropOwnWrites`); the
+ * other touched records are read in batches (with property history, `live` budget) and reported
+ * as they are now. A failed read throws: the transaction aborts and the batch comes again.
  */
 export class InboxProcessor {
   constructor(private readonly deps: InboxProcessorDeps) {}
@@ -96,12 +98,13 @@ export class InboxProcessor {
     for (const [connectionId, touches] of byConnection) {
       const runtime = this.deps.connections.get(connectionId);
       if (runtime === undefined) continue;
+      const ownWrites = dropOwnWrites(touches, runtime.config.appId);
       const current = await this.readCurrent(runtime, touches, ctx);
       const events = changesOfTouches(connectionId, touches, current);
       this.deps.logger.debug('webhook changes captured', {
         connectionId,
         events: events.length,
-        ownWrites: events.filter((e) => e.payload.sourceId === runtime.config.appId).length,
+        ownWritesNotRead: ownWrites,
       });
       for (const event of events) {
         out.push(toMessage(this.deps.changesTopic, event));

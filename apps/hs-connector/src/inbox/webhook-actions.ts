@@ -232,6 +232,31 @@ export function addAction(touches: Touches, action: WebhookAction): void {
   }
 }
 
+/**
+ * Drops the company touches that only our own writes made (every event of the record in the
+ * batch has our app's `sourceId`; creations and property changes, no deletion, restore or merge)
+ * and returns how many: the command processor published each of those writes as HubSpot answered
+ * it (`writtenChangeEvent`), so reading the companies back would spend budget to say it again.
+ * Writes with our app's token by anyone else were never news to sync-rules either: it takes a
+ * change with our `sourceId` for an echo. Polling still reconciles every company.
+ */
+export function dropOwnWrites(touches: Touches, appId: string): number {
+  let dropped = 0;
+  for (const [key, t] of touches.records) {
+    const ownOnly =
+      t.object === 'companies' &&
+      t.origin.sourceId === appId &&
+      t.deletedAt === undefined &&
+      !t.restored &&
+      !t.survivedMerge;
+    if (ownOnly) {
+      touches.records.delete(key);
+      dropped++;
+    }
+  }
+  return dropped;
+}
+
 function touchRecord(
   touches: Touches,
   object: ObjectType,

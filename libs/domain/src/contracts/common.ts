@@ -40,7 +40,18 @@ export type SalesforceFields = z.infer<typeof SalesforceFields>;
 export const HubSpotProperties = z.record(z.string().min(1), HubSpotValue);
 export type HubSpotProperties = z.infer<typeof HubSpotProperties>;
 
-/** How a change reached us; polling carries no origin marks, which matters for echo detection. */
-/** `replay`: re-published from our own latest-state topic (no CRM read). */
-export const CaptureMethod = z.enum(['cdc', 'poll', 'webhook', 'import', 'manual', 'replay']);
+/**
+ * How a change reached us; polling carries no origin marks, which matters for echo detection.
+ * `replay`: re-published from our own latest-state topic (no CRM read). `write`: our own write,
+ * as the CRM's answer to it stored it (the echo, known without reading the record back).
+ */
+export const CaptureMethod = z.enum([
+  'cdc',
+  'poll',
+  'webhook',
+  'import',
+  'manual',
+  'replay',
+  'write',
+]);
 export type CaptureMethod = z.infer<typeof CaptureMethod>;
