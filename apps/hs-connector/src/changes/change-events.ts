@@ -111,6 +111,8 @@ export interface RecordChange {
   readonly origin: Origin;
   readonly capturedBy: CaptureMethod;
   readonly mergedIntoId?: string;
+  /** When each property last changed, if known without the record's history (our writes). */
+  readonly propertyChangedAt?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -126,7 +128,8 @@ export function recordChangeEvent(c: RecordChange): HubSpotChangeEvent {
     changeType: c.changeType,
     ...(c.mergedIntoId === undefined ? {} : { mergedIntoId: c.mergedIntoId }),
     properties,
-    propertyChangedAt: c.record === undefined ? {} : propertyChangedAt(c.record),
+    propertyChangedAt:
+      c.propertyChangedAt ?? (c.record === undefined ? {} : propertyChangedAt(c.record)),
     changedProperties: [...c.changedProperties],
     changedAt,
     changeSource: c.origin.changeSource,
@@ -182,25 +185,15 @@ export function writtenChangeEvent(c: {
   const readable = Object.keys(result.properties).filter((p) => !BOOKKEEPING_PROPERTIES.has(p));
   const changed = result.created ? readable : readable.filter((p) => c.written.includes(p));
   const at = new Date(version).toISOString();
-  const history = Object.fromEntries(
-    changed.map((p) => [
-      p,
-      [
-        {
-          value: result.properties[p] ?? '',
-          timestamp: at,
-          sourceType: 'INTEGRATION',
-          sourceId: c.appId,
-        },
-      ],
-    ]),
-  );
+  const changedAt: Record<string, string> = {};
+  for (const p of changed) changedAt[p] = at;
   return recordChangeEvent({
     connectionId: c.connectionId,
     object: 'companies',
     recordId: result.companyId,
     changeType: result.created ? 'created' : 'updated',
-    record: { ...record, history },
+    record,
+    propertyChangedAt: changedAt,
     changedProperties: changed.sort(),
     changedAt: version,
     origin: { changeSource: 'INTEGRATION', sourceId: c.appId },
