@@ -71,9 +71,11 @@ describe('InboxProcessor', () => {
   });
 
   it('leaves out companies only our own writes touched (their echoes went out with the writes), and reads the others', async () => {
+    // Ours: a creation with the upsert's id property, and property changes.
     const { api, run } = setup();
     const ours = { changeSource: 'INTEGRATION', sourceId: '1160452' };
-    const created = api.put('companies', { name: 'Ours' });
+    const created = api.put('companies', { name: 'Ours', salesforceaccountid: '001A' });
+    const createdByScript = api.put('companies', { name: 'A script with our token' });
     const edited = api.put('companies', { name: 'Also ours' });
     const both = api.put('companies', { name: 'Ours, then a person' });
     const deleted = api.put('companies', { name: 'Gone' });
@@ -84,8 +86,21 @@ describe('InboxProcessor', () => {
       delivery({
         subscriptionType: 'company.propertyChange',
         objectId: Number(created),
+        propertyName: 'salesforceaccountid',
+        propertyValue: '001A',
+        ...ours,
+      }),
+      // Created with our token but not by our upserts (no salesforceaccountid): news, read.
+      delivery({
+        subscriptionType: 'company.creation',
+        objectId: Number(createdByScript),
+        ...ours,
+      }),
+      delivery({
+        subscriptionType: 'company.propertyChange',
+        objectId: Number(createdByScript),
         propertyName: 'name',
-        propertyValue: 'Ours',
+        propertyValue: 'A script with our token',
         ...ours,
       }),
       delivery({
@@ -118,6 +133,7 @@ describe('InboxProcessor', () => {
         c.event.payload.kind === 'hubspot_association' ? '' : c.event.payload.changeType,
       ]),
     ).toEqual([
+      [createdByScript, 'created'],
       [both, 'updated'],
       [deleted, 'deleted'],
       [contact, 'created'],

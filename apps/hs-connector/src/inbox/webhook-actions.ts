@@ -232,13 +232,19 @@ export function addAction(touches: Touches, action: WebhookAction): void {
   }
 }
 
+/** The id property of our upserts: every company our write path creates has it. */
+const OUR_ID_PROPERTY = 'salesforceaccountid';
+
 /**
- * Drops the company touches that only our own writes made (every event of the record in the
- * batch has our app's `sourceId`; creations and property changes, no deletion, restore or merge)
- * and returns how many: the command processor published each of those writes as HubSpot answered
- * it (`writtenChangeEvent`), so reading the companies back would spend budget to say it again.
- * Writes with our app's token by anyone else were never news to sync-rules either: it takes a
- * change with our `sourceId` for an echo. Polling still reconciles every company.
+ * Drops the company touches that only our own writes made, and returns how many: the command
+ * processor published each of those writes as HubSpot answered it (`writtenChangeEvent`), so
+ * reading the companies back would spend budget to say it again. A touch is ours when every
+ * event of the record in the batch has our app's `sourceId`, and it holds creations and property
+ * changes only (no deletion, restore or merge). A creation counts only with its
+ * `salesforceaccountid` (our upserts always set it): a company someone else creates with our
+ * app's token is news, and is read. Their later edits with that token are taken for ours, as
+ * sync-rules takes any change with our `sourceId` for an echo; polling still reads and reports
+ * every company, so the engine's view of them is reconciled.
  */
 export function dropOwnWrites(touches: Touches, appId: string): number {
   let dropped = 0;
@@ -248,7 +254,8 @@ export function dropOwnWrites(touches: Touches, appId: string): number {
       t.origin.sourceId === appId &&
       t.deletedAt === undefined &&
       !t.restored &&
-      !t.survivedMerge;
+      !t.survivedMerge &&
+      (!t.created || t.properties.has(OUR_ID_PROPERTY));
     if (ownOnly) {
       touches.records.delete(key);
       dropped++;
