@@ -2,10 +2,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   createTestDatabase,
-  deleteTopicsWithPrefix,
   startSystem,
   testInfra,
-  testKafka,
   type RunningSystem,
   type SystemOptions,
 } from '@crm-sync/testing';
@@ -54,9 +52,6 @@ export async function startE2eSystem(
       async stop() {
         await system.stop();
         await db.dispose();
-        if (system.topicPrefix !== undefined) {
-          await deleteTopicsWithPrefix(testKafka(), `${system.topicPrefix}.`);
-        }
       },
     };
   } catch (e) {

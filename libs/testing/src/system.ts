@@ -3,7 +3,12 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { nodeFlagsFor } from '@crm-sync/runtime';
+import { createKafka } from '@crm-sync/kafka';
+import { createLogger, nodeFlagsFor } from '@crm-sync/runtime';
+import { MongoClient } from 'mongodb';
+import { deleteTopicsWithPrefix } from './kafka.js';
+
+const quiet = createLogger('system', { level: 'warn', write: (l) => process.stderr.write(l) });
 
 /** The processes of one crm-sync system, in start order (they stop in reverse). */
 export const SYSTEM_PROCESSES = [
@@ -58,7 +63,10 @@ export interface RunningSystem {
   readonly mongoDb: string;
   /** PIDs, for memory figures. */
   readonly pids: Readonly<Record<SystemProcess, number>>;
-  /** Stops the processes in reverse start order (SIGTERM, then SIGKILL after `graceMs`). */
+  /**
+   * Stops the processes in reverse start order (SIGTERM, then SIGKILL after `graceMs`); an
+   * isolated system then deletes its topics, and the database it named itself.
+   */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -184,7 +192,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   mkdirSync(options.logDir, { recursive: true });
   const started: { name: SystemProcess; child: ChildProcess }[] = [];
   const logs = {} as Record<SystemProcess, string>;
-  const stop = async (graceMs = 15_000) => {
+  const stopProcesses = async (graceMs = 15_000) => {
     for (const { child } of [...started].reverse()) {
       if (child.exitCode !== null || child.signalCode !== null) continue;
       const exited = new Promise<void>((resolve) => {
@@ -232,9 +240,26 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       ),
     );
   } catch (error) {
-    await stop(2_000);
+    await stopProcesses(2_000);
     throw error;
   }
+  // A broker that keeps every isolated run's topics slows down, and in the end runs out of heap.
+  const stop = async (graceMs?: number) => {
+    await stopProcesses(graceMs);
+    if (prefix === undefined) return;
+    await deleteTopicsWithPrefix(
+      createKafka({ brokers: options.kafkaBrokers, clientId: `${prefix}-cleanup`, logger: quiet }),
+      `${prefix}.`,
+    );
+    if (options.mongoDb !== undefined) return;
+    const mongo = new MongoClient(options.mongoUrl);
+    try {
+      await mongo.connect();
+      await mongo.db(mongoDb).dropDatabase();
+    } finally {
+      await mongo.close();
+    }
+  };
   const urls = {} as Record<SystemProcess, string>;
   const pids = {} as Record<SystemProcess, number>;
   for (const { name, child } of started) {
