@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { toMessage, writtenChangeEvent } from '../changes/change-events.js';
 import type { Connections, ConnectionRuntime } from '../connections/connection-runtime.js';
 import { HubSpotRequestError } from '../hubspot/failures.js';
+import { UPSERT_ID_PROPERTY } from '../hubspot/hubspot-api.port.js';
 import { holdWhileBudgetSpent } from '../kafka/budget-hold.js';
 import { deadLetter, parseJson } from '../kafka/dead-letter.js';
 import { mapConcurrent } from '../util/batching.js';
@@ -175,7 +176,7 @@ export class CommandProcessor {
             connectionId: runtime.config.connectionId,
             appId: runtime.config.appId,
             result,
-            written: kind === 'upsert' ? [...written, 'salesforceaccountid'] : written,
+            written: kind === 'upsert' ? [...written, UPSERT_ID_PROPERTY] : written,
           }),
         ];
       });

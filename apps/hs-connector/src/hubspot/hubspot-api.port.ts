@@ -137,6 +137,12 @@ export interface HubSpotApi {
   updateCompanies(inputs: readonly WriteInput[]): Promise<BatchWriteResponse>;
 }
 
+/**
+ * The property `upsertCompanies` finds companies by: every company it writes holds the account
+ * id there, the ones it creates included.
+ */
+export const UPSERT_ID_PROPERTY = 'salesforceaccountid';
+
 /** HubSpot's batch limits. */
 export const MAX_BATCH = 100;
 export const MAX_HISTORY_READ = 50;

@@ -8,20 +8,21 @@ import type { Priority } from '@crm-sync/connector-kit';
 import { exactParser } from '@crm-sync/domain';
 import { z } from 'zod';
 import type { GuardedCalls, HttpAnswer } from './guarded-calls.js';
-import type {
-  ArchivedRecord,
-  BatchWriteResponse,
-  ContactCompanies,
-  HubSpotApi,
-  HubSpotRecord,
-  ModifiedQuery,
-  ObjectType,
-  Page,
-  PropertyVersion,
-  ReadRequest,
-  SearchPage,
-  WriteError,
-  WriteInput,
+import {
+  UPSERT_ID_PROPERTY,
+  type ArchivedRecord,
+  type BatchWriteResponse,
+  type ContactCompanies,
+  type HubSpotApi,
+  type HubSpotRecord,
+  type ModifiedQuery,
+  type ObjectType,
+  type Page,
+  type PropertyVersion,
+  type ReadRequest,
+  type SearchPage,
+  type WriteError,
+  type WriteInput,
 } from './hubspot-api.port.js';
 
 const LIST_PAGE = 100;
@@ -226,14 +227,14 @@ export class HubSpotClientApi implements HubSpotApi {
         this.batch('/crm/v3/objects/companies/batch/upsert', parseWriteAnswer, {
           inputs: inputs.map((i) => ({
             id: i.id,
-            idProperty: 'salesforceaccountid',
+            idProperty: UPSERT_ID_PROPERTY,
             properties: writable(i.properties),
           })),
         }),
     );
     return {
       results: data.results.map((r) => ({
-        inputId: r.properties['salesforceaccountid'] ?? '',
+        inputId: r.properties[UPSERT_ID_PROPERTY] ?? '',
         companyId: r.id,
         created: r.new === true,
         properties: r.properties,

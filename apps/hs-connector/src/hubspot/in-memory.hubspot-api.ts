@@ -4,6 +4,7 @@ import {
   MAX_BATCH,
   MAX_HISTORY_READ,
   SEARCH_RESULT_CAP,
+  UPSERT_ID_PROPERTY,
   type ArchivedRecord,
   type BatchWriteResponse,
   type ContactCompanies,
@@ -184,9 +185,9 @@ export class InMemoryHubSpotApi implements HubSpotApi {
     this.calls.push({ operation: 'companies.upsert', priority: 'live' });
     return this.write(inputs, (input) => {
       const existing = [...this.tables.companies.values()].find(
-        (r) => r.archivedAt === undefined && r.properties['salesforceaccountid'] === input.id,
+        (r) => r.archivedAt === undefined && r.properties[UPSERT_ID_PROPERTY] === input.id,
       );
-      const written = { ...definedOnly(input.properties), salesforceaccountid: input.id };
+      const written = { ...definedOnly(input.properties), [UPSERT_ID_PROPERTY]: input.id };
       const id = this.put('companies', written, {
         ...(existing === undefined ? {} : { id: existing.id }),
         sourceType: 'INTEGRATION',

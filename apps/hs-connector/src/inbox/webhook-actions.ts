@@ -1,6 +1,6 @@
 import { HubSpotId } from '@crm-sync/domain';
 import { z } from 'zod';
-import type { ObjectType } from '../hubspot/hubspot-api.port.js';
+import { UPSERT_ID_PROPERTY, type ObjectType } from '../hubspot/hubspot-api.port.js';
 import { WebhookEvent } from '../webhooks/webhook-events.js';
 import { combineOrigins, type Origin } from '../changes/change-events.js';
 
@@ -232,9 +232,6 @@ export function addAction(touches: Touches, action: WebhookAction): void {
   }
 }
 
-/** The id property of our upserts: every company our write path creates has it. */
-const OUR_ID_PROPERTY = 'salesforceaccountid';
-
 /**
  * Drops the company touches that only our own writes made, and returns how many: the command
  * processor published each of those writes as HubSpot answered it (`writtenChangeEvent`), so
@@ -255,7 +252,7 @@ export function dropOwnWrites(touches: Touches, appId: string): number {
       t.deletedAt === undefined &&
       !t.restored &&
       !t.survivedMerge &&
-      (!t.created || t.properties.has(OUR_ID_PROPERTY));
+      (!t.created || t.properties.has(UPSERT_ID_PROPERTY));
     if (ownOnly) {
       touches.records.delete(key);
       dropped++;
