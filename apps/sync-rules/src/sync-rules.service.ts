@@ -227,7 +227,7 @@ export class SyncRulesEngine {
     this.decide = new TransactionalPipeline({
       kafka,
       logger,
-      groupId: `${groupPrefix}-decide`,
+      groupId: this.decideGroup,
       topics: this.direct ? [this.topics.work, this.topics.salesforceChanges] : [this.topics.work],
       ...(this.direct ? { coPartitioned: { assigners: [coPartitionedAssigner] } } : {}),
       partitionsConsumedConcurrently: this.options.partitionsConcurrently,
@@ -238,7 +238,7 @@ export class SyncRulesEngine {
     this.route = new TransactionalPipeline({
       kafka,
       logger,
-      groupId: `${groupPrefix}-route`,
+      groupId: this.routeGroup,
       // With `direct`, the decide stage reads the Salesforce change topic, all of it.
       topics: [
         ...(this.direct ? [] : [this.topics.salesforceChanges]),
@@ -375,7 +375,7 @@ export class SyncRulesEngine {
     const store = this.beginBatch();
     const router = new Router(store, this.topics);
     const out = await inKeyOrder(messages, this.options.keyConcurrency, (m) =>
-      this.routeOne(router, m, `${this.options.groupPrefix}-route`),
+      this.routeOne(router, m, this.routeGroup),
     );
     return [...out, ...this.finishBatch('route', ctx, store)];
   }
@@ -446,6 +446,10 @@ export class SyncRulesEngine {
       ];
     }
     return this.decideItem(decider, store, accountChangeItem(event, event.payload.recordId));
+  }
+
+  private get routeGroup(): string {
+    return `${this.options.groupPrefix}-route`;
   }
 
   private get decideGroup(): string {

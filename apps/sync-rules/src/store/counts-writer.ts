@@ -15,9 +15,9 @@ export interface SyncCountsDoc extends SyncCounts {
 /**
  * Writes each connection's record counts (links, links with a deleted side, live accounts and
  * companies, failing records, errors by category) to `sync_counts` every `intervalMs`, when they
- * changed. The engine keeps the counts
- * as its state changes (`Table` counters), so the settings API's status reads one document instead
- * of counting collections: on FerretDB a count scans every document (~3 s for 5,000 accounts).
+ * changed. The engine keeps the counts as its state changes (`Table` counters), so the settings
+ * API's status reads one document instead of counting collections: on FerretDB a count scans
+ * every document (~3 s for 5,000 accounts).
  * Every instance follows the whole state changelog, so every instance writes the same figures;
  * what it wrote last is remembered only to skip unchanged writes.
  */
