@@ -6,7 +6,8 @@
 //   3. webhook capture: a person's edit in the sandbox → signed webhook → connector → change
 //      event visible in Kafka (read_committed), latency percentiles.
 //
-//   ./dev bench hs-connector     (BENCH_COMMANDS, BENCH_LIMITED_SECONDS (0 skips), BENCH_EDITS to resize)
+//   ./dev bench hs-connector     (BENCH_COMMANDS, BENCH_LIMITED_SECONDS (0 skips), BENCH_EDITS
+//                                 to resize)
 import { randomBytes } from 'node:crypto';
 import {
   COMMAND_TYPES,

@@ -39,7 +39,7 @@ const RATE_WINDOW_MS = Number(process.env['BENCH_RATE_WINDOW_MS'] ?? 5_000);
 const RATE_SECONDS = Number(process.env['BENCH_RATE_SECONDS'] ?? 30);
 const CDC_CHANGES = Number(process.env['BENCH_CDC_CHANGES'] ?? 400);
 /** Extra connector env of phases A, B and D, e.g. `{"SF_COMMAND_FETCH_MAX_BYTES":"1048576"}`. */
-const PHASE_A_ENV = JSON.parse(process.env['BENCH_CONNECTOR_ENV'] ?? '{}') as Record<
+const CONNECTOR_ENV = JSON.parse(process.env['BENCH_CONNECTOR_ENV'] ?? '{}') as Record<
   string,
   string
 >;
@@ -202,15 +202,16 @@ const WRITE_PHASES = {
 /**
  * Phases A and D: limits off. A measures the write path alone, as the HubSpot bench measures
  * upserts without a webhook subscription; D the same writes while CDC captures their echoes, the
- * connector's production load. The connector starts with every command on its topic done, and the
- * phase's commands are produced once its first capture poll has run: that poll finds nothing, and the next one is a
- * minute away, so the capture of the writes' echoes stays out of the measured span. (Commands
- * produced before the start raced that first poll: it ran somewhere in the middle of the writes,
- * behind them for the connection's call slots, and captured anything from none to most of their
- * echoes, which made the figure swing by a third from run to run.) Progress is read from the
- * connector group's committed offsets (committed in the results' transaction), so reading
- * results does not spend the cores the connector runs on; producing the commands does, in the
- * first seconds (the producer's work only: the messages are built and serialised before).
+ * connector's production load. The connector starts with every command on its topic done, and
+ * the phase's commands are produced once its first capture poll has run: that poll finds nothing,
+ * and the next one is a minute away, so the capture of the writes' echoes stays out of the
+ * measured span. (Commands produced before the start raced that first poll: it ran somewhere in
+ * the middle of the writes, behind them for the connection's call slots, and captured anything
+ * from none to most of their echoes, which made the figure swing by a third from run to run.)
+ * Progress is read from the connector group's committed offsets (committed in the results'
+ * transaction), so reading results does not spend the cores the connector runs on; producing the
+ * commands does, in the first seconds (the producer's work only: the messages are built and
+ * serialised before).
  */
 async function throughput(phase: keyof typeof WRITE_PHASES) {
   const { title, cdc, from, env } = WRITE_PHASES[phase];
@@ -222,7 +223,7 @@ async function throughput(phase: keyof typeof WRITE_PHASES) {
   const messages = commandMessages(from, RECORDS);
   const connector = await startService(
     'sf-connector',
-    connectorEnv({ ...PHASE_A_ENV, SF_CDC_ENABLED: String(cdc), ...env }),
+    connectorEnv({ ...CONNECTOR_ENV, SF_CDC_ENABLED: String(cdc), ...env }),
     { port: CONNECTOR_PORT, healthPath: '/health' },
   );
   try {
@@ -474,7 +475,7 @@ async function main() {
     );
     await admin.disconnect();
     if (PHASES.includes('B')) {
-      const connector = await startService('sf-connector', connectorEnv(PHASE_A_ENV), {
+      const connector = await startService('sf-connector', connectorEnv(CONNECTOR_ENV), {
         port: CONNECTOR_PORT,
         healthPath: '/health',
       });
