@@ -106,3 +106,56 @@ describe('producers from createKafka', () => {
     );
   });
 });
+
+describe('transactional producers (tools/patches: coordinators kept)', () => {
+  /** Counts the requests `producer` sends, by API name. */
+  function requestsOf(producer: Producer): Map<string, number> {
+    const counts = new Map<string, number>();
+    producer.on(producer.events.REQUEST, ({ payload }) => {
+      counts.set(payload.apiName, (counts.get(payload.apiName) ?? 0) + 1);
+    });
+    return counts;
+  }
+
+  async function oneTransaction(producer: Producer, topic: string, groupId: string, n: number) {
+    const txn = await producer.transaction();
+    try {
+      await txn.send({ topic, messages: [{ key: `k${n}`, value: `v${n}` }] });
+      await txn.sendOffsets({
+        consumerGroupId: groupId,
+        topics: [{ topic, partitions: [{ partition: 0, offset: String(n + 1) }] }],
+      });
+      await txn.commit();
+    } catch (e) {
+      await txn.abort().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  it('look each coordinator up once, and again only after a request to it failed', async () => {
+    const topic = unique('producer-coordinators');
+    const groupId = unique('producer-coordinators-group');
+    const transactionalId = unique('producer-coordinators-txn');
+    await ensureTopics(admin, [{ topic, partitions: 1 }]);
+    // Retries as TransactionalPipeline's producers (CONCURRENT_TRANSACTIONS after a commit).
+    const retry = { initialRetryTime: 10, retries: 20 };
+    const options = { transactionalId, idempotent: true, maxInFlightRequests: 1, retry };
+    const first = kafka.producer(options);
+    const counts = requestsOf(first);
+    await connected(first);
+
+    for (let n = 0; n < 5; n++) await oneTransaction(first, topic, groupId, n);
+    // One lookup of the transaction coordinator (at connect) and one of the group's.
+    expect(counts.get('GroupCoordinator')).toBe(2);
+    expect(counts.get('EndTxn')).toBe(5);
+    expect(counts.get('TxnOffsetCommit')).toBe(5);
+
+    // A second producer with the same id fences the first (at its first transaction): the
+    // first's next transaction fails at its coordinator, which it then forgets.
+    await oneTransaction(await connected(kafka.producer(options)), topic, groupId, 5);
+    await expect(oneTransaction(first, topic, groupId, 6)).rejects.toThrow();
+    const afterFailure = counts.get('GroupCoordinator') ?? 0;
+    await expect(oneTransaction(first, topic, groupId, 7)).rejects.toThrow();
+    expect(counts.get('GroupCoordinator')).toBe(afterFailure + 1);
+  });
+});
