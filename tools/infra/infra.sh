@@ -291,15 +291,15 @@ kafka_up() {
 
   offset=$(size_of "$KAFKA_LOG")
   out_offset=$(size_of "$KAFKA_OUT")
-  # JIT: the broker's busiest thread was its C2 compiler, recompiling (after deoptimisation, and
-  # after Java 17 flushed methods that went cold while the broker idled between bursts) 500 or
-  # more methods in every benchmark run: 2.3 s of CPU in a 25 s run, on the two cores the services
-  # share. C1 alone (-XX:TieredStopAtLevel=1) compiles cheaply and this broker's work is mostly
-  # I/O: its CPU per sf-connector bench run fell from 4.9-10.8 s (C2; four runs after a start)
-  # to 2.9-4.9 s. Compiled code is kept, not flushed.
+  # JIT: compiled code is kept, not flushed (Java 17 flushed methods that went cold while the
+  # broker idled between bursts, then recompiled 500 or more of them in every benchmark run).
+  # The broker runs with C2: C1 alone (-XX:TieredStopAtLevel=1, used for a while) compiles
+  # cheaply, but its code costs more CPU for as long as the broker runs. Pipeline bench, 20,000
+  # accounts, broker CPU per run once warm: 13.9-17.3 s with C1 alone, 9.5-13.0 s with C2
+  # (about 10 s more in the first run after a start, compiling); see docs/decisions.md.
   launch kafka "$KAFKA_OUT" "$JAVA" -Xms256m -Xmx1536m \
     -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
-    -XX:-UseCodeCacheFlushing -XX:TieredStopAtLevel=1 \
+    -XX:-UseCodeCacheFlushing \
     -XX:+ExitOnOutOfMemoryError "${java_opts[@]}" \
     -cp "$LIBS_DIR/*" kafka.Kafka "$KAFKA_STATE/server.properties" || return 1
 
