@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSystem, waitFor } from '@crm-sync/testing';
-import { metricTotal, peakRssMb, percentiles, report } from './lib/measure.js';
+import { metricByLabel, metricTotal, peakRssMb, percentiles, report } from './lib/measure.js';
 
 const N = Number(process.env['BENCH_ACCOUNTS'] ?? 20_000);
 const LIMIT = process.env['BENCH_HUBSPOT_LIMIT'];
@@ -109,6 +109,11 @@ async function main() {
     // Every request spends the same budget: reads (of webhook touches our writes did not make,
     // and the reconciliation polls') compete with the upserts for the ceiling.
     const requests = await metricTotal(system.urls['hs-connector'], /^crm_sync_api_calls_total\{/);
+    const requestsByOperation = await metricByLabel(
+      system.urls['hs-connector'],
+      /^crm_sync_api_calls_total\{/,
+      'operation',
+    );
 
     // Latency is measured at steady state: once the settings API shows every pair linked and
     // every company known, i.e. sync-rules has digested the command results and the companies'
@@ -228,6 +233,7 @@ async function main() {
       'HubSpot batch upsert requests': upserts,
       'records per upsert request': (N / upserts).toFixed(1),
       'HubSpot requests of every kind (upserts, reads, …)': requests,
+      'HubSpot requests by operation': requestsByOperation,
       'failing records at settle': status.counts.failingRecords,
       'errors by category at settle':
         Object.entries(status.errorsByCategory)

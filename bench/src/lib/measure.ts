@@ -53,10 +53,33 @@ function formatNumber(n: number): string {
 
 /** The sum of a service's Prometheus samples (`GET <url>/metrics`) whose line matches `pattern`. */
 export async function metricTotal(url: string, pattern: RegExp): Promise<number> {
+  return [...(await metricSums(url, pattern, () => '')).values()].reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Sums of a metric's samples by one label (`label="…"` of each line that matches `pattern`),
+ * largest first, as `value n, value n`.
+ */
+export async function metricByLabel(url: string, pattern: RegExp, label: string): Promise<string> {
+  const labelled = new RegExp(`[{,]${label}="([^"]*)"`);
+  const sums = await metricSums(url, pattern, (line) => labelled.exec(line)?.[1] ?? '(none)');
+  return [...sums]
+    .sort((a, b) => b[1] - a[1])
+    .map(([value, n]) => `${value} ${String(n)}`)
+    .join(', ');
+}
+
+async function metricSums(
+  url: string,
+  pattern: RegExp,
+  keyOf: (line: string) => string,
+): Promise<Map<string, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  let total = 0;
+  const sums = new Map<string, number>();
   for (const line of text.split('\n')) {
-    if (!line.startsWith('#') && pattern.test(line)) total += Number(line.split(' ').at(-1));
+    if (line.startsWith('#') || !pattern.test(line)) continue;
+    const key = keyOf(line);
+    sums.set(key, (sums.get(key) ?? 0) + Number(line.split(' ').at(-1)));
   }
-  return total;
+  return sums;
 }
