@@ -1,4 +1,5 @@
 /** Thin HTTP clients for the e2e tests: the settings API as a user, both CRMs as their users. */
+import { SANDBOX_HUBSPOT } from '@crm-sync/testing';
 
 export interface HttpResult<T = unknown> {
   readonly status: number;
@@ -85,8 +86,11 @@ export async function salesforce(baseUrl: string) {
   };
 }
 
-/** HubSpot CRM v3 as a person using the portal. */
-export function hubspot(baseUrl: string, token = 'sandbox-token') {
+/**
+ * HubSpot CRM v3 as a person using the portal: with a token of no app (`changeSource: API`, no
+ * `sourceId`), so the connector takes their writes for news, not for its own.
+ */
+export function hubspot(baseUrl: string, token: string = SANDBOX_HUBSPOT.userToken) {
   const auth = { authorization: `Bearer ${token}` };
   return {
     createCompany: async (properties: Record<string, string>) =>

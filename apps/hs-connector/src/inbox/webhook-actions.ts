@@ -1,6 +1,6 @@
 import { HubSpotId } from '@crm-sync/domain';
 import { z } from 'zod';
-import { UPSERT_ID_PROPERTY, type ObjectType } from '../hubspot/hubspot-api.port.js';
+import type { ObjectType } from '../hubspot/hubspot-api.port.js';
 import { WebhookEvent } from '../webhooks/webhook-events.js';
 import { combineOrigins, type Origin } from '../changes/change-events.js';
 
@@ -237,11 +237,12 @@ export function addAction(touches: Touches, action: WebhookAction): void {
  * processor published each of those writes as HubSpot answered it (`writtenChangeEvent`), so
  * reading the companies back would spend budget to say it again. A touch is ours when every
  * event of the record in the batch has our app's `sourceId`, and it holds creations and property
- * changes only (no deletion, restore or merge). A creation counts only with its
- * `salesforceaccountid` (our upserts always set it): a company someone else creates with our
- * app's token is news, and is read. Their later edits with that token are taken for ours, as
- * sync-rules takes any change with our `sourceId` for an echo; polling still reads and reports
- * every company, so the engine's view of them is reconciled.
+ * changes only (no deletion, restore or merge). Whoever else writes with our app's token, a
+ * creation or an edit, is taken for us, as sync-rules takes any change with our `sourceId` for an
+ * echo; polling still reads and reports every company, so the engine's view of those companies
+ * is reconciled within a poll interval. (A creation used to count only with its
+ * `salesforceaccountid` event in the same batch; HubSpot sends up to 100 events a request, so a
+ * creation's events were often split: 95 batch reads in a 20,000-account import.)
  */
 export function dropOwnWrites(touches: Touches, appId: string): number {
   let dropped = 0;
@@ -251,8 +252,7 @@ export function dropOwnWrites(touches: Touches, appId: string): number {
       t.origin.sourceId === appId &&
       t.deletedAt === undefined &&
       !t.restored &&
-      !t.survivedMerge &&
-      (!t.created || t.properties.has(UPSERT_ID_PROPERTY));
+      !t.survivedMerge;
     if (ownOnly) {
       touches.records.delete(key);
       dropped++;
