@@ -17,6 +17,7 @@ import { deadLetter, parseJson } from '../kafka/dead-letter.js';
 import { mapConcurrent } from '../util/batching.js';
 import { planWrites, type WriteGroup } from './command-plan.js';
 import { allFailed, outcomesOf, resultMessage } from './command-results.js';
+import { PooledRequestFailed, WriteCoalescer } from './write-coalescer.js';
 
 const parseCommand = exactParser(HubSpotCommand);
 
@@ -58,6 +59,9 @@ interface Written {
  * command is lost or failed for a fault that heals.
  */
 export class CommandProcessor {
+  /** Per connection (its runtime, replaced when its settings change) and kind of write. */
+  private readonly pools = new WeakMap<ConnectionRuntime, Record<WriteKind, WriteCoalescer>>();
+
   constructor(private readonly deps: CommandProcessorDeps) {}
 
   async handle(messages: readonly InboundMessage[], ctx: BatchContext): Promise<OutboundMessage[]> {
@@ -151,21 +155,24 @@ export class CommandProcessor {
   }
 
   /**
-   * One batch request. A whole request refused with a 4xx (HubSpot refuses a batch for one bad
-   * value) is split in halves until the refused records stand alone, so every other record is
-   * written and every result names the right record.
+   * One batch write: first pooled with the other batches' (`WriteCoalescer`). A whole request
+   * refused with a 4xx (HubSpot refuses a batch for one bad value) is sent again alone if it held
+   * other batches' records, then split in halves until the refused records stand alone, so every
+   * other record is written and every result names the right record.
    */
   private async write(
     runtime: ConnectionRuntime,
     kind: WriteKind,
     groups: readonly WriteGroup[],
+    alone = false,
   ): Promise<Written> {
     const inputs = groups.map((g) => g.input);
     try {
-      const response =
-        kind === 'upsert'
+      const response = alone
+        ? kind === 'upsert'
           ? await runtime.api.upsertCompanies(inputs)
-          : await runtime.api.updateCompanies(inputs);
+          : await runtime.api.updateCompanies(inputs)
+        : await this.poolOf(runtime)[kind].write(inputs);
       const byInput = new Map(inputs.map((i) => [i.id, i]));
       const changes = response.results.flatMap((result) => {
         const input = byInput.get(result.inputId);
@@ -181,21 +188,37 @@ export class CommandProcessor {
         ];
       });
       return { outcomes: outcomesOf(groups, response), changes };
-    } catch (e) {
+    } catch (failure) {
+      // A pooled request held other batches' records too: the refused one may be theirs.
+      const pooled = failure instanceof PooledRequestFailed;
+      const e: unknown = pooled ? failure.cause : failure;
       if (!(e instanceof HubSpotRequestError) || !refusedForContent(e)) throw e;
+      if (pooled) return this.write(runtime, kind, groups, true);
       // One record, or a refusal that is not about content (missing scopes): nothing to split.
       if (groups.length === 1 || e.failure.status === 403)
         return { outcomes: allFailed(groups, e.syncError.data), changes: [] };
       const half = Math.ceil(groups.length / 2);
       const [a, b] = await Promise.all([
-        this.write(runtime, kind, groups.slice(0, half)),
-        this.write(runtime, kind, groups.slice(half)),
+        this.write(runtime, kind, groups.slice(0, half), true),
+        this.write(runtime, kind, groups.slice(half), true),
       ]);
       return {
         outcomes: new Map([...a.outcomes, ...b.outcomes]),
         changes: [...a.changes, ...b.changes],
       };
     }
+  }
+
+  private poolOf(runtime: ConnectionRuntime): Record<WriteKind, WriteCoalescer> {
+    let pool = this.pools.get(runtime);
+    if (pool === undefined) {
+      pool = {
+        upsert: new WriteCoalescer((inputs) => runtime.api.upsertCompanies(inputs)),
+        update: new WriteCoalescer((inputs) => runtime.api.updateCompanies(inputs)),
+      };
+      this.pools.set(runtime, pool);
+    }
+    return pool;
   }
 
   private deadLetter(m: InboundMessage, reason: string, connectionId?: string): OutboundMessage {

@@ -56,6 +56,16 @@ export interface WriteInput {
   readonly properties: Readonly<Record<string, string | null>>;
 }
 
+/**
+ * A batch write's inputs, or what gives them when the request goes out, once it has waited for
+ * the budget: a request formed then carries everything pending by then (`WriteCoalescer`). Each
+ * attempt of the request (retries included) asks again and must get the same inputs.
+ */
+export type WriteInputs = readonly WriteInput[] | (() => readonly WriteInput[]);
+
+export const inputsOf = (inputs: WriteInputs): readonly WriteInput[] =>
+  typeof inputs === 'function' ? inputs() : inputs;
+
 export interface WriteResult {
   /** The input id it answers (account id for upserts, company id for updates). */
   readonly inputId: string;
@@ -132,9 +142,9 @@ export interface HubSpotApi {
     priority: Priority,
   ): Promise<Page<ArchivedRecord>>;
   /** Batch upsert of companies by `salesforceaccountid` (≤ 100 inputs, unique ids). */
-  upsertCompanies(inputs: readonly WriteInput[]): Promise<BatchWriteResponse>;
+  upsertCompanies(inputs: WriteInputs): Promise<BatchWriteResponse>;
   /** Batch update of companies by id (≤ 100 inputs, unique ids). */
-  updateCompanies(inputs: readonly WriteInput[]): Promise<BatchWriteResponse>;
+  updateCompanies(inputs: WriteInputs): Promise<BatchWriteResponse>;
 }
 
 /**

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { GuardedCalls, HttpAnswer } from './guarded-calls.js';
 import {
   UPSERT_ID_PROPERTY,
+  inputsOf,
   type ArchivedRecord,
   type BatchWriteResponse,
   type ContactCompanies,
@@ -22,7 +23,7 @@ import {
   type ReadRequest,
   type SearchPage,
   type WriteError,
-  type WriteInput,
+  type WriteInputs,
 } from './hubspot-api.port.js';
 
 const LIST_PAGE = 100;
@@ -220,12 +221,12 @@ export class HubSpotClientApi implements HubSpotApi {
     };
   }
 
-  async upsertCompanies(inputs: readonly WriteInput[]): Promise<BatchWriteResponse> {
+  async upsertCompanies(inputs: WriteInputs): Promise<BatchWriteResponse> {
     const data = await this.calls.run(
       { name: 'companies.batch.upsert', search: false, priority: 'live' },
       () =>
         this.batch('/crm/v3/objects/companies/batch/upsert', parseWriteAnswer, {
-          inputs: inputs.map((i) => ({
+          inputs: inputsOf(inputs).map((i) => ({
             id: i.id,
             idProperty: UPSERT_ID_PROPERTY,
             properties: writable(i.properties),
@@ -244,12 +245,12 @@ export class HubSpotClientApi implements HubSpotApi {
     };
   }
 
-  async updateCompanies(inputs: readonly WriteInput[]): Promise<BatchWriteResponse> {
+  async updateCompanies(inputs: WriteInputs): Promise<BatchWriteResponse> {
     const data = await this.calls.run(
       { name: 'companies.batch.update', search: false, priority: 'live' },
       () =>
         this.batch('/crm/v3/objects/companies/batch/update', parseWriteAnswer, {
-          inputs: inputs.map((i) => ({ id: i.id, properties: writable(i.properties) })),
+          inputs: inputsOf(inputs).map((i) => ({ id: i.id, properties: writable(i.properties) })),
         }),
     );
     return {

@@ -5,6 +5,7 @@ import {
   MAX_HISTORY_READ,
   SEARCH_RESULT_CAP,
   UPSERT_ID_PROPERTY,
+  inputsOf,
   type ArchivedRecord,
   type BatchWriteResponse,
   type ContactCompanies,
@@ -18,6 +19,7 @@ import {
   type SearchPage,
   type WriteError,
   type WriteInput,
+  type WriteInputs,
   type WriteResult,
 } from './hubspot-api.port.js';
 
@@ -181,9 +183,9 @@ export class InMemoryHubSpotApi implements HubSpotApi {
     });
   }
 
-  upsertCompanies(inputs: readonly WriteInput[]): Promise<BatchWriteResponse> {
+  upsertCompanies(inputs: WriteInputs): Promise<BatchWriteResponse> {
     this.calls.push({ operation: 'companies.upsert', priority: 'live' });
-    return this.write(inputs, (input) => {
+    return this.write(inputsOf(inputs), (input) => {
       const existing = [...this.tables.companies.values()].find(
         (r) => r.archivedAt === undefined && r.properties[UPSERT_ID_PROPERTY] === input.id,
       );
@@ -196,9 +198,9 @@ export class InMemoryHubSpotApi implements HubSpotApi {
     });
   }
 
-  updateCompanies(inputs: readonly WriteInput[]): Promise<BatchWriteResponse> {
+  updateCompanies(inputs: WriteInputs): Promise<BatchWriteResponse> {
     this.calls.push({ operation: 'companies.update', priority: 'live' });
-    return this.write(inputs, (input) => {
+    return this.write(inputsOf(inputs), (input) => {
       const r = this.tables.companies.get(input.id);
       if (r === undefined || r.archivedAt !== undefined) return undefined;
       const written = definedOnly(input.properties);
