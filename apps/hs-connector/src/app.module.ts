@@ -27,6 +27,7 @@ export class AppModule {
       ctx.kafka,
       config.webhook.connectionId,
       config.KAFKA_TOPIC_PREFIX,
+      config.connections.get(config.webhook.connectionId)?.appId ?? '',
     );
     const engine = new HsConnectorEngine({
       kafka: ctx.kafka,

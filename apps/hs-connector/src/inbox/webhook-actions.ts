@@ -261,6 +261,28 @@ export function dropOwnWrites(touches: Touches, appId: string): number {
   return dropped;
 }
 
+/**
+ * Whether a delivery's events of one record are all our own company writes (creations and
+ * property changes with our app's `sourceId`): what `dropOwnWrites` would drop, decided at the
+ * webhook's receipt so that they never reach the inbox topic. One delivery is a smaller batch
+ * than the inbox's, which is safe: the rule only drops events of ours, and any other event of
+ * the record, in this delivery or another, still has the record read as it stands.
+ */
+export function ownWritesOnly(events: readonly WebhookEvent[], appId: string): boolean {
+  return (
+    events.length > 0 &&
+    events.every((e) => {
+      const action = interpretEvent(e);
+      return (
+        action.kind === 'record' &&
+        action.object === 'companies' &&
+        (action.event === 'creation' || action.event === 'propertyChange') &&
+        action.origin.sourceId === appId
+      );
+    })
+  );
+}
+
 function touchRecord(
   touches: Touches,
   object: ObjectType,

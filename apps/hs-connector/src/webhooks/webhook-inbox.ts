@@ -1,9 +1,11 @@
 import { topicName, TOPICS } from '@crm-sync/domain';
 import { ensureTopics, type Kafka, type Producer } from '@crm-sync/kafka';
+import { ownWritesOnly } from '../inbox/webhook-actions.js';
 import type { WebhookEvent } from './webhook-events.js';
 
 /**
  * Accepted webhook events go to Kafka before HubSpot gets its 200: durable first, then fast.
+ * A record's events that are all our own company writes are left out (`ownWritesOnly`).
  * Enrichment (reading the full record) happens downstream, off the request path. One message
  * per record and delivery, keyed by object, so every event of one record stays in order (a new
  * company's creation and its property changes arrive in one delivery: one message, not ten);
@@ -14,10 +16,15 @@ export class WebhookInbox {
   readonly topic: string;
   private producer: Producer | undefined;
 
+  /** Events of our own company writes left out at receipt (`ownWritesOnly`). */
+  ownWritesDropped = 0;
+
   constructor(
     private readonly kafka: Kafka,
     private readonly connectionId: string,
     topicPrefix: string | undefined,
+    /** Our app's id: the `sourceId` of our own writes. */
+    private readonly appId: string,
   ) {
     this.topic = topicName(TOPICS.hubspotWebhookInbox.ref, topicPrefix);
   }
@@ -46,14 +53,20 @@ export class WebhookInbox {
       if (group === undefined) byRecord.set(key, [e]);
       else group.push(e);
     }
-    await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: [...byRecord].map(([key, group]) => ({
+    const messages = [];
+    for (const [key, group] of byRecord) {
+      // The command processor published these writes from HubSpot's answers already.
+      if (ownWritesOnly(group, this.appId)) {
+        this.ownWritesDropped += group.length;
+        continue;
+      }
+      messages.push({
         key,
         value: JSON.stringify({ connectionId: this.connectionId, receivedAt, events: group }),
-      })),
-    });
+      });
+    }
+    if (messages.length === 0) return;
+    await this.producer.send({ topic: this.topic, acks: -1, messages });
   }
 
   async stop(): Promise<void> {

@@ -6,7 +6,12 @@ import type { RunningService } from '@crm-sync/runtime';
 import { collect, testKafka, waitFor, type Collector } from '@crm-sync/testing';
 import { Cleanup } from '../../test/cleanup.js';
 import { connectorEnv } from '../../test/env.js';
-import { SANDBOX_SECRET, startSandbox, type RunningSandbox } from '../../test/hubspot-sandbox.js';
+import {
+  SANDBOX_APP_ID,
+  SANDBOX_SECRET,
+  startSandbox,
+  type RunningSandbox,
+} from '../../test/hubspot-sandbox.js';
 import { loadConfig } from '../config.js';
 import { startHsConnector } from '../main.js';
 
@@ -99,5 +104,39 @@ describe('POST /webhooks/hubspot', () => {
     expect(published.map((p) => p.events.map((e) => e.eventId))).toEqual([[3, 4]]);
     expect(published[0]?.connectionId).toBe('conn-webhooks');
     expect(inbox.messages[0]?.key).toBe('conn-webhooks:hubspot:company:4242');
+  });
+
+  it('leaves our own company writes out of the inbox, and keeps a record any other event touched', async () => {
+    const ours = { changeSource: 'INTEGRATION', sourceId: String(SANDBOX_APP_ID) };
+    const onCompany = (eventId: number, objectId: number, fields: Record<string, unknown>) => ({
+      ...event(eventId),
+      objectId,
+      ...fields,
+    });
+    // Our creation of 5151 (its events answered by the write path already), and a record our
+    // write and a person's edit touched in one delivery.
+    const own = await post(
+      JSON.stringify([
+        onCompany(10, 5151, { subscriptionType: 'company.creation', ...ours }),
+        onCompany(11, 5151, { propertyName: 'name', ...ours }),
+        onCompany(12, 6161, { propertyName: 'name', ...ours }),
+        onCompany(13, 6161, { propertyName: 'phone' }),
+      ]),
+      {},
+    );
+    expect(await own.json()).toEqual({ accepted: 4 });
+    // Later, a person edits 5151: same key, same partition, after anything published before.
+    await post(JSON.stringify([onCompany(14, 5151, { propertyName: 'city' })]), {});
+    await waitFor(
+      () => inbox.messages.some((m) => m.key === 'conn-webhooks:hubspot:company:5151'),
+      { description: "the person's edit of 5151 in the inbox" },
+    );
+    const eventsOf = (objectId: number) =>
+      inbox.messages
+        .filter((m) => m.key === `conn-webhooks:hubspot:company:${String(objectId)}`)
+        .map((m) => (JSON.parse(m.value) as { events: { eventId: number }[] }).events)
+        .map((events) => events.map((e) => e.eventId));
+    expect(eventsOf(5151)).toEqual([[14]]);
+    expect(eventsOf(6161)).toEqual([[12, 13]]);
   });
 });
