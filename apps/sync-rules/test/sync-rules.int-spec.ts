@@ -488,6 +488,41 @@ describe('R9 on a linked pair, echoes and edit storms', () => {
     expect(h.salesforce().filter((x) => x.payload.causationId === echo.id)).toEqual([]);
   });
 
+  it('records no decision for the answer of its own write, only for what HubSpot reports', async () => {
+    const { accountId, companyId } = await linkedPair();
+    const change = accountChanged(c, {
+      recordId: accountId,
+      changeType: 'updated',
+      fields: { Name: 'Pair Answered' },
+      changedAt: AFTER(30),
+    });
+    await h.send(change);
+    await waitFor(() => updatesOf(companyId).find((u) => u.payload.causationId === change.id));
+
+    // The hs-connector publishes the written company from HubSpot's answer, then a person edits.
+    const answer = companyChanged(c, {
+      recordId: companyId,
+      changeType: 'updated',
+      properties: { name: 'Pair Answered' },
+      changedAt: AFTER(31),
+      changeSource: 'INTEGRATION',
+      sourceId: OWN.hubspotAppId,
+      capturedBy: 'write',
+    });
+    const edit = companyChanged(c, {
+      recordId: companyId,
+      changeType: 'updated',
+      properties: { phone: '+1 555 0100' },
+      changedAt: AFTER(32),
+    });
+    await h.send(answer);
+    await h.send(edit);
+    // Same company, same partition: once the edit is decided, the answer was too.
+    await h.decision(companyId, 'company_sync', (x) => x.causationId === edit.id);
+    expect(h.decided(companyId).filter((x) => x.causationId === answer.id)).toEqual([]);
+    expect(h.salesforce().filter((x) => x.payload.causationId === answer.id)).toEqual([]);
+  });
+
   it('lets a HubSpot edit through while the Salesforce field is blank, and not once it is set', async () => {
     const { accountId, companyId } = await linkedPair();
     const phone = companyChanged(c, {

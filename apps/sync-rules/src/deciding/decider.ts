@@ -400,7 +400,9 @@ export class Decider {
       link = { ...link, ledger: { ...link.ledger, hubspot: echo.ledger } };
       await this.store.updateLink(c, link);
       if (echo.decision && p.changeType !== 'snapshot') {
-        fx.decide(companyRef(p.recordId), 'echo', echo.decision);
+        // HubSpot's answer to our own write (`capturedBy: 'write'`) is no change HubSpot
+        // reported: the decision that made the write is in the history already.
+        if (p.capturedBy !== 'write') fx.decide(companyRef(p.recordId), 'echo', echo.decision);
         const account = await this.store.getAccount(c, link.accountId);
         if (account && waiting.length > 0) {
           await this.mergeWith(item, config, link, account, company, 'salesforce', waiting, fx);
