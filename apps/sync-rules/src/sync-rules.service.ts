@@ -14,6 +14,7 @@ import {
   ensureTopics,
   fetchTopicOffsets,
   TransactionalPipeline,
+  type Admin,
   type BatchContext,
   type Consumer,
   type InboundMessage,
@@ -103,6 +104,12 @@ export class SyncRulesEngine {
    * the account changes there and routes the rest (contacts, leads) as the route stage would.
    */
   private direct = false;
+  /**
+   * Likewise for the command results: the decide stage reads them itself when the work topic and
+   * the results topic have as many partitions. A result keyed by its subject (an account's, as
+   * every HubSpot company upsert's is) is decided there; the others are routed.
+   */
+  private directResults = false;
 
   constructor(private readonly options: SyncRulesOptions) {
     this.topics = syncRulesTopics(options.topicPrefix);
@@ -159,15 +166,24 @@ export class SyncRulesEngine {
     try {
       await ensureTopics(admin, syncRulesTopicSpecs(this.options.topicPrefix));
       const meta = await admin.fetchTopicMetadata({
-        topics: [this.topics.work, this.topics.salesforceChanges],
+        topics: [this.topics.work, this.topics.salesforceChanges, this.topics.commandResults],
       });
-      const [work, changes] = meta.topics.map((t) => t.partitions.length);
+      const [work, changes, results] = meta.topics.map((t) => t.partitions.length);
       this.direct = work !== undefined && work === changes;
       if (!this.direct) {
         logger.warn('work and Salesforce change topics differ in partitions: accounts routed', {
           work,
           salesforceChanges: changes,
         });
+      }
+      this.directResults = work !== undefined && work === results;
+      if (!this.directResults) {
+        logger.warn('work and command result topics differ in partitions: results routed', {
+          work,
+          commandResults: results,
+        });
+      } else {
+        await this.takeOverResultOffsets(admin);
       }
       controlEnd = new Map(
         (await fetchTopicOffsets(admin, this.topics.syncControl)).map((p) => [
@@ -228,8 +244,14 @@ export class SyncRulesEngine {
       kafka,
       logger,
       groupId: this.decideGroup,
-      topics: this.direct ? [this.topics.work, this.topics.salesforceChanges] : [this.topics.work],
-      ...(this.direct ? { coPartitioned: { assigners: [coPartitionedAssigner] } } : {}),
+      topics: [
+        this.topics.work,
+        ...(this.direct ? [this.topics.salesforceChanges] : []),
+        ...(this.directResults ? [this.topics.commandResults] : []),
+      ],
+      ...(this.direct || this.directResults
+        ? { coPartitioned: { assigners: [coPartitionedAssigner] } }
+        : {}),
       partitionsConsumedConcurrently: this.options.partitionsConcurrently,
       handle: (messages, ctx) => this.decideBatch(messages, ctx),
       ...staged('decide'),
@@ -239,11 +261,12 @@ export class SyncRulesEngine {
       kafka,
       logger,
       groupId: this.routeGroup,
-      // With `direct`, the decide stage reads the Salesforce change topic, all of it.
+      // With `direct` (`directResults`), the decide stage reads the Salesforce change topic
+      // (the command results), all of it.
       topics: [
         ...(this.direct ? [] : [this.topics.salesforceChanges]),
         this.topics.hubspotChanges,
-        this.topics.commandResults,
+        ...(this.directResults ? [] : [this.topics.commandResults]),
       ],
       partitionsConsumedConcurrently: this.options.partitionsConcurrently,
       handle: (messages, ctx) => this.routeBatch(messages, ctx),
@@ -408,6 +431,10 @@ export class SyncRulesEngine {
     });
     let router: Router | undefined;
     const out = await inKeyOrder(messages, this.options.keyConcurrency, (m) => {
+      if (m.topic === this.topics.commandResults) {
+        router ??= new Router(store, this.topics);
+        return this.decideResult(router, decider, store, m);
+      }
       if (m.topic !== this.topics.salesforceChanges) return this.decideWork(decider, store, m);
       if (isAccountChangeKey(m.key)) return this.decideAccountChange(decider, store, m);
       // Contacts and leads are routed here, in this batch's transaction: no other stage reads
@@ -428,6 +455,51 @@ export class SyncRulesEngine {
       return [this.deadLetter(m, `not a work item: ${parsed.error.message}`, this.decideGroup)];
     }
     return this.decideItem(decider, store, parsed.data);
+  }
+
+  /**
+   * A command result read directly: routed as the route stage would, and its work item decided
+   * here when its subject's key is the message's (co-partitioned, so this partition owns it),
+   * else sent to the work topic.
+   */
+  private async decideResult(
+    router: Router,
+    decider: Decider,
+    store: StateBatch,
+    m: InboundMessage,
+  ): Promise<OutboundMessage[]> {
+    const outcome = await router.route(m);
+    if (outcome.kind === 'dead-letter')
+      return [this.deadLetter(m, outcome.reason, this.decideGroup)];
+    const out: OutboundMessage[] = [];
+    for (const item of outcome.items) {
+      const key = subjectKey(item.connectionId, item.subject);
+      if (key === m.key) out.push(...(await this.decideItem(decider, store, item)));
+      else out.push({ topic: this.topics.work, key, value: JSON.stringify(item) });
+    }
+    return out;
+  }
+
+  /**
+   * The first start that reads the command results in the decide stage takes the route stage's
+   * position on them (an upgrade: results the old route stage committed are not decided again).
+   * A group with members cannot be moved; another instance starting at once did it already.
+   */
+  private async takeOverResultOffsets(admin: Admin): Promise<void> {
+    const topic = this.topics.commandResults;
+    const [decided] = await admin.fetchOffsets({ groupId: this.decideGroup, topics: [topic] });
+    if (decided?.partitions.some((p) => Number(p.offset) >= 0)) return;
+    const [routed] = await admin.fetchOffsets({ groupId: this.routeGroup, topics: [topic] });
+    const partitions = (routed?.partitions ?? []).filter((p) => Number(p.offset) >= 0);
+    if (partitions.length === 0) return;
+    try {
+      await admin.setOffsets({ groupId: this.decideGroup, topic, partitions });
+      this.options.logger.info('decide stage takes over the command results', {
+        partitions: partitions.length,
+      });
+    } catch (error) {
+      this.options.logger.warn('command result offsets not taken over', { error });
+    }
   }
 
   private async decideAccountChange(

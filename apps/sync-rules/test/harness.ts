@@ -44,6 +44,8 @@ export interface HarnessOptions {
    * an operator who resized it would): unlike the work topic's, so account changes are routed.
    */
   readonly salesforceChangePartitions?: number;
+  /** Creates the command result topic with this many partitions (the work topic has 12). */
+  readonly commandResultPartitions?: number;
 }
 
 /**
@@ -85,17 +87,17 @@ export class Harness {
       prefix,
       groupPrefix,
     );
-    if (options.salesforceChangePartitions !== undefined) {
+    const resized = [
+      { topic: h.topics.salesforceChanges, partitions: options.salesforceChangePartitions },
+      { topic: h.topics.commandResults, partitions: options.commandResultPartitions },
+    ].flatMap(({ topic, partitions }) =>
+      partitions === undefined ? [] : [{ topic, partitions, cleanupPolicy: 'delete' as const }],
+    );
+    if (resized.length > 0) {
       const admin = kafka.admin();
       await admin.connect();
       try {
-        await ensureTopics(admin, [
-          {
-            topic: h.topics.salesforceChanges,
-            partitions: options.salesforceChangePartitions,
-            cleanupPolicy: 'delete',
-          },
-        ]);
+        await ensureTopics(admin, resized);
       } finally {
         await admin.disconnect();
       }

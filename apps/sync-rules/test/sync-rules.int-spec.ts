@@ -166,6 +166,42 @@ describe('a Salesforce change topic resized away from the work topic', () => {
   });
 });
 
+describe('command results, read by the decide stage or routed', () => {
+  // With the result topic partitioned like the work topic, the decide stage reads an upsert's
+  // result itself (its key is the account's); resized, the route stage re-keys it. Same link.
+  async function linksFromResult(harness: Harness) {
+    const rc = harness.connectionId;
+    await harness.configure(settings(rc), mappings);
+    const accountId = sfId('001');
+    await harness.send(accountChanged(rc, { recordId: accountId, fields: { Name: 'Result' } }));
+    const upsert = await waitFor(() =>
+      harness
+        .hubspot()
+        .find(
+          (x) =>
+            x.type === 'hubspot.upsert-company.v1' && x.payload.salesforceAccountId === accountId,
+        ),
+    );
+    const companyId = hsId();
+    await harness.sendResult(succeeded(upsert, companyId), commandKey(upsert));
+    const link = await waitFor(() => harness.store.linkByAccount(rc, accountId));
+    expect(link.companyId).toBe(companyId);
+  }
+
+  it('links a created company from its result, read directly', async () => {
+    await linksFromResult(h);
+  });
+
+  it('links it the same when the result topic is resized away from the work topic', async () => {
+    const resized = await Harness.start({ commandResultPartitions: 5 });
+    try {
+      await linksFromResult(resized);
+    } finally {
+      await resized.stop();
+    }
+  });
+});
+
 describe('R4: dedupe before creating a company', () => {
   async function seedCompany(properties: Record<string, string>) {
     const companyId = hsId();
