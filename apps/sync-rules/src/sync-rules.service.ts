@@ -487,9 +487,12 @@ export class SyncRulesEngine {
    */
   private async takeOverResultOffsets(admin: Admin): Promise<void> {
     const topic = this.topics.commandResults;
-    const [decided] = await admin.fetchOffsets({ groupId: this.decideGroup, topics: [topic] });
+    // Right after a broker starts, its group coordinator is still loading (retriable).
+    const positions = (groupId: string) =>
+      whileRetriable(() => admin.fetchOffsets({ groupId, topics: [topic] }));
+    const [decided] = await positions(this.decideGroup);
     if (decided?.partitions.some((p) => Number(p.offset) >= 0)) return;
-    const [routed] = await admin.fetchOffsets({ groupId: this.routeGroup, topics: [topic] });
+    const [routed] = await positions(this.routeGroup);
     const partitions = (routed?.partitions ?? []).filter((p) => Number(p.offset) >= 0);
     if (partitions.length === 0) return;
     try {
@@ -607,6 +610,19 @@ export class SyncRulesEngine {
 }
 
 type Stage = 'route' | 'decide' | 'jobs';
+
+/** Runs `call` again (every 200 ms, for up to a minute) while it fails with a retriable error. */
+async function whileRetriable<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const retriable = (error as { retriable?: unknown } | null)?.retriable === true;
+      if (!retriable || attempt >= 300) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
 
 const stagedKey = (stage: Stage, ctx: { readonly topic: string; readonly partition: number }) =>
   `${stage}|${ctx.topic}:${ctx.partition}`;
