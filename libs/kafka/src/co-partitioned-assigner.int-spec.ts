@@ -32,7 +32,7 @@ describe('coPartitionedAssigner', () => {
     const groupId = unique('co-group');
     const assigned = new Map<Consumer, Record<string, number[]>>();
     const consumers = Array.from({ length: 3 }, () =>
-      kafka.consumer({ groupId, partitionAssigners: [coPartitionedAssigner] }),
+      kafka.consumer({ groupId, partitionAssigners: [coPartitionedAssigner], maxWaitTimeInMs: 50 }),
     );
     try {
       // Members join one by one; the group settles when the three assignments cover everything.
@@ -53,6 +53,20 @@ describe('coPartitionedAssigner', () => {
       // All at once: one rebalance instead of one per member.
       await Promise.all(consumers.map((c) => c.run({ eachMessage: () => Promise.resolve() })));
       await settled;
+      // A fetch each member completes from now on follows its offsets' resolution: no
+      // ListOffsets retry (new topics' leaders may still be moving) is left running when it
+      // disconnects, to outlive the test.
+      await Promise.all(
+        consumers.map(
+          (c) =>
+            new Promise<void>((resolve) => {
+              const off = c.on(c.events.FETCH, () => {
+                off();
+                resolve();
+              });
+            }),
+        ),
+      );
       expect(cover()).toEqual([0, 1, 2, 3, 4]);
       for (const a of assigned.values()) {
         expect([...(a[topics[1] ?? ''] ?? [])].sort()).toEqual(
