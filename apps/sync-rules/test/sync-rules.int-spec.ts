@@ -495,18 +495,24 @@ describe('R9 on a linked pair, echoes and edit storms', () => {
           x.type === 'hubspot.update-company.v1' && x.payload.companyId === companyId,
       );
 
-  it('writes a Salesforce change to HubSpot and suppresses its echo', async () => {
+  /** A linked pair whose account was renamed, and the HubSpot update that rename caused. */
+  async function renamedPair(name: string) {
     const { accountId, companyId } = await linkedPair();
     const change = accountChanged(c, {
       recordId: accountId,
       changeType: 'updated',
-      fields: { Name: 'Pair Renamed' },
+      fields: { Name: name },
       changedAt: AFTER(30),
     });
     await h.send(change);
     const update = await waitFor(() =>
       updatesOf(companyId).find((u) => u.payload.causationId === change.id),
     );
+    return { companyId, update };
+  }
+
+  it('writes a Salesforce change to HubSpot and suppresses its echo', async () => {
+    const { companyId, update } = await renamedPair('Pair Renamed');
     expect(update.payload.properties).toEqual({ name: 'Pair Renamed' });
 
     // HubSpot reports our own write back: no command, an echo decision.
@@ -525,15 +531,7 @@ describe('R9 on a linked pair, echoes and edit storms', () => {
   });
 
   it('records no decision for the answer of its own write, only for what HubSpot reports', async () => {
-    const { accountId, companyId } = await linkedPair();
-    const change = accountChanged(c, {
-      recordId: accountId,
-      changeType: 'updated',
-      fields: { Name: 'Pair Answered' },
-      changedAt: AFTER(30),
-    });
-    await h.send(change);
-    await waitFor(() => updatesOf(companyId).find((u) => u.payload.causationId === change.id));
+    const { companyId } = await renamedPair('Pair Answered');
 
     // The hs-connector publishes the written company from HubSpot's answer, then a person edits.
     const answer = companyChanged(c, {
