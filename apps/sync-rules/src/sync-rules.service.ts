@@ -14,7 +14,7 @@ import {
   ensureTopics,
   fetchTopicOffsets,
   TransactionalPipeline,
-  type Admin,
+  type AfterJoin,
   type BatchContext,
   type Consumer,
   type InboundMessage,
@@ -182,8 +182,6 @@ export class SyncRulesEngine {
           work,
           commandResults: results,
         });
-      } else {
-        await this.takeOverResultOffsets(admin);
       }
       controlEnd = new Map(
         (await fetchTopicOffsets(admin, this.topics.syncControl)).map((p) => [
@@ -255,6 +253,10 @@ export class SyncRulesEngine {
       partitionsConsumedConcurrently: this.options.partitionsConcurrently,
       handle: (messages, ctx) => this.decideBatch(messages, ctx),
       ...staged('decide'),
+      beforeFirstBatchAfterJoin: async (joined) => {
+        await this.replica.barrier();
+        if (this.directResults) await this.takeOverResults(joined);
+      },
       ...(this.options.beforeDecideCommit ? { beforeCommit: this.options.beforeDecideCommit } : {}),
     });
     this.route = new TransactionalPipeline({
@@ -481,27 +483,34 @@ export class SyncRulesEngine {
   }
 
   /**
-   * The first start that reads the command results in the decide stage takes the route stage's
-   * position on them (an upgrade: results the old route stage committed are not decided again).
-   * A group with members cannot be moved; another instance starting at once did it already.
+   * Where the decide stage starts on the command results it now holds and has never committed
+   * on: where the route stage left them, if it ever read them (an upgrade from a version whose
+   * route stage read the results, so that those it committed are not decided again). After a
+   * join the group's coordinator has loaded its positions, so they can be read at once.
    */
-  private async takeOverResultOffsets(admin: Admin): Promise<void> {
+  private async takeOverResults(joined: AfterJoin): Promise<void> {
     const topic = this.topics.commandResults;
-    // Right after a broker starts, its group coordinator is still loading (retriable).
-    const positions = (groupId: string) =>
-      whileRetriable(() => admin.fetchOffsets({ groupId, topics: [topic] }));
-    const [decided] = await positions(this.decideGroup);
-    if (decided?.partitions.some((p) => Number(p.offset) >= 0)) return;
-    const [routed] = await positions(this.routeGroup);
-    const partitions = (routed?.partitions ?? []).filter((p) => Number(p.offset) >= 0);
-    if (partitions.length === 0) return;
+    const held = joined.assigned[topic] ?? [];
+    if (held.length === 0) return;
+    const admin = this.options.kafka.admin();
+    await admin.connect();
     try {
-      await admin.setOffsets({ groupId: this.decideGroup, topic, partitions });
-      this.options.logger.info('decide stage takes over the command results', {
-        partitions: partitions.length,
-      });
-    } catch (error) {
-      this.options.logger.warn('command result offsets not taken over', { error });
+      const positions = async (groupId: string) =>
+        new Map(
+          ((await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? [])
+            .filter((p) => Number(p.offset) >= 0)
+            .map((p) => [p.partition, p.offset] as const),
+        );
+      const decided = await positions(this.decideGroup);
+      const fresh = held.filter((p) => !decided.has(p));
+      if (fresh.length === 0) return;
+      const routed = await positions(this.routeGroup);
+      for (const partition of fresh) {
+        const offset = routed.get(partition);
+        if (offset !== undefined) joined.seek(topic, partition, offset);
+      }
+    } finally {
+      await admin.disconnect();
     }
   }
 
@@ -610,19 +619,6 @@ export class SyncRulesEngine {
 }
 
 type Stage = 'route' | 'decide' | 'jobs';
-
-/** Runs `call` again (every 200 ms, for up to a minute) while it fails with a retriable error. */
-async function whileRetriable<T>(call: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      const retriable = (error as { retriable?: unknown } | null)?.retriable === true;
-      if (!retriable || attempt >= 300) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}
 
 const stagedKey = (stage: Stage, ctx: { readonly topic: string; readonly partition: number }) =>
   `${stage}|${ctx.topic}:${ctx.partition}`;

@@ -72,6 +72,7 @@ export class Harness {
     readonly connectionId: string,
     private readonly prefix: string,
     readonly groupPrefix: string,
+    private readonly options: HarnessOptions,
   ) {}
 
   static async start(options: HarnessOptions = {}): Promise<Harness> {
@@ -86,6 +87,7 @@ export class Harness {
       uniqueName('conn'),
       prefix,
       groupPrefix,
+      options,
     );
     const resized = [
       { topic: h.topics.salesforceChanges, partitions: options.salesforceChangePartitions },
@@ -102,32 +104,7 @@ export class Harness {
         await admin.disconnect();
       }
     }
-    for (let i = 0; i < (options.instances ?? 1); i++) {
-      const engine = new SyncRulesEngine({
-        kafka,
-        readModel: db.db,
-        clock: systemClock,
-        logger: createLogger('sync-rules-test', {
-          level: 'warn',
-          write: (l) => process.stderr.write(l),
-        }),
-        own: OWN,
-        topicPrefix: prefix,
-        groupPrefix,
-        keyConcurrency: 4,
-        partitionsConcurrently: 2,
-        ...(options.beforeDecideCommit ? { beforeDecideCommit: options.beforeDecideCommit } : {}),
-        // The service's disk store; a second instance keeps its state in memory, so "two
-        // instances equal one" also shows that the two stores decide alike.
-        stateStorage:
-          i % 2 === 0
-            ? (options.stateStorage ?? new DiskStorage({ dir: tmpdir() }))
-            : new MemoryStorage(),
-        onStateStoreFailure: (error) => h.stateStoreFailures.push(error),
-      });
-      await engine.start();
-      h.engines.push(engine);
-    }
+    for (let i = 0; i < (options.instances ?? 1); i++) h.engines.push(await h.startEngine(i));
     // Idempotent: a send retried after "not the leader" must not write the batch twice.
     h.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await h.producer.connect();
@@ -137,6 +114,46 @@ export class Harness {
     h.deadLetters = await h.track(h.topics.deadLetter);
     h.uncommittedHubspotCommands = await h.track(h.topics.hubspotCommands, true);
     return h;
+  }
+
+  /** Starts instance `i` of the engine (the first and every second one on disk). */
+  private async startEngine(i: number): Promise<SyncRulesEngine> {
+    const options = this.options;
+    const engine = new SyncRulesEngine({
+      kafka: this.kafka,
+      readModel: this.db.db,
+      clock: systemClock,
+      logger: createLogger('sync-rules-test', {
+        level: 'warn',
+        write: (l) => process.stderr.write(l),
+      }),
+      own: OWN,
+      topicPrefix: this.prefix,
+      groupPrefix: this.groupPrefix,
+      keyConcurrency: 4,
+      partitionsConcurrently: 2,
+      ...(options.beforeDecideCommit ? { beforeDecideCommit: options.beforeDecideCommit } : {}),
+      // The service's disk store; a second instance keeps its state in memory, so "two
+      // instances equal one" also shows that the two stores decide alike.
+      stateStorage:
+        i % 2 === 0
+          ? (options.stateStorage ?? new DiskStorage({ dir: tmpdir() }))
+          : new MemoryStorage(),
+      onStateStoreFailure: (error) => this.stateStoreFailures.push(error),
+    });
+    await engine.start();
+    return engine;
+  }
+
+  /**
+   * Stops every instance, runs `meanwhile`, and starts as many again, on the same topics and
+   * consumer groups (as an upgrade does).
+   */
+  async restartEngines(meanwhile: () => Promise<void>): Promise<void> {
+    const count = this.engines.length;
+    for (const e of this.engines.splice(0)) await e.stop();
+    await meanwhile();
+    for (let i = 0; i < count; i++) this.engines.push(await this.startEngine(i));
   }
 
   private async track(topic: string, readUncommitted = false): Promise<Collector> {

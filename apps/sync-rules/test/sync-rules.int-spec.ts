@@ -3,7 +3,13 @@
  * decisions out, as the connectors and the settings API would see them.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { commandKey, type HubSpotCommand, type SalesforceCommand } from '@crm-sync/domain';
+import {
+  commandKey,
+  recordKey,
+  type HubSpotCommand,
+  type SalesforceCommand,
+} from '@crm-sync/domain';
+import { fetchTopicOffsets, partitionForKey } from '@crm-sync/kafka';
 import { waitFor } from '@crm-sync/testing';
 import {
   accountChanged,
@@ -190,6 +196,64 @@ describe('command results, read by the decide stage or routed', () => {
 
   it('links a created company from its result, read directly', async () => {
     await linksFromResult(h);
+  });
+
+  it('starts on the results where the route stage left them (an upgrade), deciding none twice', async () => {
+    const up = await Harness.start();
+    try {
+      const rc = up.connectionId;
+      await up.configure(settings(rc), mappings);
+      const resultKey = (accountId: string) =>
+        recordKey(rc, { system: 'salesforce', object: 'Account', recordId: accountId });
+      const admin = up.kafka.admin();
+      await admin.connect();
+      try {
+        const topic = up.topics.commandResults;
+        const partitions = (await fetchTopicOffsets(admin, topic)).length;
+        // Two new accounts whose results share a partition, so they are decided in order.
+        const before = sfId('001');
+        const partition = partitionForKey(resultKey(before), partitions);
+        let after = sfId('001');
+        while (partitionForKey(resultKey(after), partitions) !== partition) after = sfId('001');
+        await up.send(
+          accountChanged(rc, { recordId: before, fields: { Name: 'Routed before' } }),
+          accountChanged(rc, { recordId: after, fields: { Name: 'Decided after' } }),
+        );
+        const upsertOf = (accountId: string) =>
+          waitFor(() =>
+            up
+              .hubspot()
+              .find(
+                (x) =>
+                  x.type === 'hubspot.upsert-company.v1' &&
+                  x.payload.salesforceAccountId === accountId,
+              ),
+          );
+        const [upsertBefore, upsertAfter] = [await upsertOf(before), await upsertOf(after)];
+        const companyAfter = hsId();
+        // The old version's route stage read the first result and committed past it.
+        await up.restartEngines(async () => {
+          await up.sendResult(succeeded(upsertBefore, hsId()), commandKey(upsertBefore));
+          await up.sendResult(succeeded(upsertAfter, companyAfter), commandKey(upsertAfter));
+          const end = (await fetchTopicOffsets(admin, topic)).find(
+            (p) => p.partition === partition,
+          );
+          await admin.setOffsets({
+            groupId: `${up.groupPrefix}-route`,
+            topic,
+            partitions: [{ partition, offset: String(Number(end?.high) - 1) }],
+          });
+        });
+        const link = await waitFor(() => up.store.linkByAccount(rc, after));
+        expect(link.companyId).toBe(companyAfter);
+        // Same partition, earlier offset: had it been read, it would have been decided first.
+        expect(await up.store.linkByAccount(rc, before)).toBeUndefined();
+      } finally {
+        await admin.disconnect();
+      }
+    } finally {
+      await up.stop();
+    }
   });
 
   it('links it the same when the result topic is resized away from the work topic', async () => {

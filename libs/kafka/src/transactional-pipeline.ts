@@ -78,8 +78,21 @@ export interface TransactionalPipelineOptions {
   readonly afterCommit?: (ctx: { readonly topic: string; readonly partition: number }) => void;
   /** Runs when a batch failed (its transaction, if any, aborted): undo what the handler staged. */
   readonly afterAbort?: (ctx: { readonly topic: string; readonly partition: number }) => void;
-  /** Runs before the first batch after this member joined the group (partitions may have moved). */
-  readonly beforeFirstBatchAfterJoin?: () => Promise<void>;
+  /**
+   * Runs before the first batch after this member joined the group (partitions may have moved),
+   * with the partitions it now holds. It may move this member's position on them (`seek`): the
+   * batches fetched from the old position are then dropped. A throw fails that batch (delivered
+   * again, and the hook runs again).
+   */
+  readonly beforeFirstBatchAfterJoin?: (joined: AfterJoin) => Promise<void>;
+}
+
+/** What `beforeFirstBatchAfterJoin` is told, and may do. */
+export interface AfterJoin {
+  /** Topic → the partitions this member holds. */
+  readonly assigned: Readonly<Record<string, readonly number[]>>;
+  /** Where this member's next batch of the partition starts. */
+  seek(topic: string, partition: number, offset: string): void;
 }
 
 /**
@@ -98,6 +111,7 @@ export class TransactionalPipeline {
   private consumer: Consumer | undefined;
   private readonly producers = new Map<string, Promise<Producer>>();
   private joinedSinceLastBatch = false;
+  private assigned: Readonly<Record<string, readonly number[]>> = {};
   /** The barrier run after the last join (shared by the batches waiting for it). */
   private joined: Promise<void> | undefined;
   /** Per partition number: the last batch's turn (see `coPartitioned`). */
@@ -122,7 +136,8 @@ export class TransactionalPipeline {
     });
     await consumer.connect();
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, () => {
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.assigned = payload.memberAssignment;
       this.joined = undefined;
       this.joinedSinceLastBatch = true;
     });
@@ -157,10 +172,25 @@ export class TransactionalPipeline {
     const { batch } = payload;
     if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
     if (this.joinedSinceLastBatch && this.options.beforeFirstBatchAfterJoin) {
-      this.joined ??= this.options.beforeFirstBatchAfterJoin().then(() => {
-        this.joinedSinceLastBatch = false;
-      });
+      if (this.joined === undefined) {
+        const consumer = this.consumer;
+        const run = this.options
+          .beforeFirstBatchAfterJoin({
+            assigned: this.assigned,
+            seek: (topic, partition, offset) => consumer?.seek({ topic, partition, offset }),
+          })
+          .then(() => {
+            this.joinedSinceLastBatch = false;
+          });
+        // A failed hook runs again for the next batch.
+        run.catch(() => {
+          if (this.joined === run) this.joined = undefined;
+        });
+        this.joined = run;
+      }
       await this.joined;
+      // The hook moved this partition: this batch was fetched from where it no longer starts.
+      if (payload.isStale()) return;
     }
     const where = { topic: batch.topic, partition: batch.partition };
     const inbound = batch.messages.map((m) => inboundOf(batch.topic, batch.partition, m));
