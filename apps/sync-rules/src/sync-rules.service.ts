@@ -413,11 +413,16 @@ export class SyncRulesEngine {
   ): Promise<OutboundMessage[]> {
     const outcome = await router.route(m);
     if (outcome.kind === 'dead-letter') return [this.deadLetter(m, outcome.reason, group)];
-    return outcome.items.map((item) => ({
+    return outcome.items.map((item) => this.workMessage(item));
+  }
+
+  /** A work item on the work topic, keyed by its subject. */
+  private workMessage(item: WorkItem): OutboundMessage {
+    return {
       topic: this.topics.work,
       key: subjectKey(item.connectionId, item.subject),
       value: JSON.stringify(item),
-    }));
+    };
   }
 
   private async decideBatch(
@@ -475,9 +480,11 @@ export class SyncRulesEngine {
       return [this.deadLetter(m, outcome.reason, this.decideGroup)];
     const out: OutboundMessage[] = [];
     for (const item of outcome.items) {
-      const key = subjectKey(item.connectionId, item.subject);
-      if (key === m.key) out.push(...(await this.decideItem(decider, store, item)));
-      else out.push({ topic: this.topics.work, key, value: JSON.stringify(item) });
+      if (subjectKey(item.connectionId, item.subject) === m.key) {
+        out.push(...(await this.decideItem(decider, store, item)));
+      } else {
+        out.push(this.workMessage(item));
+      }
     }
     return out;
   }
@@ -570,13 +577,7 @@ export class SyncRulesEngine {
         value: JSON.stringify(cmd),
       });
     }
-    for (const fwd of fx.forwards) {
-      out.push({
-        topic: this.topics.work,
-        key: subjectKey(fwd.connectionId, fwd.subject),
-        value: JSON.stringify(fwd),
-      });
-    }
+    for (const fwd of fx.forwards) out.push(this.workMessage(fwd));
     if (fx.decisions.length > 0) {
       const ids = fx.decisions.map((_, i) => `${item.id}~d${i}`);
       for (const [i, d] of fx.decisions.entries()) {

@@ -11,7 +11,11 @@ import { z } from 'zod';
 import { toMessage, writtenChangeEvent } from '../changes/change-events.js';
 import type { Connections, ConnectionRuntime } from '../connections/connection-runtime.js';
 import { HubSpotRequestError } from '../hubspot/failures.js';
-import { UPSERT_ID_PROPERTY } from '../hubspot/hubspot-api.port.js';
+import {
+  UPSERT_ID_PROPERTY,
+  type BatchWriteResponse,
+  type WriteInputs,
+} from '../hubspot/hubspot-api.port.js';
 import { holdWhileBudgetSpent } from '../kafka/budget-hold.js';
 import { deadLetter, parseJson } from '../kafka/dead-letter.js';
 import { mapConcurrent } from '../util/batching.js';
@@ -37,6 +41,16 @@ export interface CommandProcessorDeps {
 }
 
 type WriteKind = 'upsert' | 'update';
+
+/** The HubSpot batch request of a kind of write. */
+function requestOf(
+  runtime: ConnectionRuntime,
+  kind: WriteKind,
+): (inputs: WriteInputs) => Promise<BatchWriteResponse> {
+  return kind === 'upsert'
+    ? (inputs) => runtime.api.upsertCompanies(inputs)
+    : (inputs) => runtime.api.updateCompanies(inputs);
+}
 
 /** One request's outcome per input, and the companies it wrote as HubSpot answered. */
 interface Written {
@@ -168,11 +182,9 @@ export class CommandProcessor {
   ): Promise<Written> {
     const inputs = groups.map((g) => g.input);
     try {
-      const response = alone
-        ? kind === 'upsert'
-          ? await runtime.api.upsertCompanies(inputs)
-          : await runtime.api.updateCompanies(inputs)
-        : await this.poolOf(runtime)[kind].write(inputs);
+      const response = await (alone
+        ? requestOf(runtime, kind)(inputs)
+        : this.poolOf(runtime)[kind].write(inputs));
       const byInput = new Map(inputs.map((i) => [i.id, i]));
       const changes = response.results.flatMap((result) => {
         const input = byInput.get(result.inputId);
@@ -213,8 +225,8 @@ export class CommandProcessor {
     let pool = this.pools.get(runtime);
     if (pool === undefined) {
       pool = {
-        upsert: new WriteCoalescer((inputs) => runtime.api.upsertCompanies(inputs)),
-        update: new WriteCoalescer((inputs) => runtime.api.updateCompanies(inputs)),
+        upsert: new WriteCoalescer(requestOf(runtime, 'upsert')),
+        update: new WriteCoalescer(requestOf(runtime, 'update')),
       };
       this.pools.set(runtime, pool);
     }

@@ -16,9 +16,6 @@ export class WebhookInbox {
   readonly topic: string;
   private producer: Producer | undefined;
 
-  /** Events of our own company writes left out at receipt (`ownWritesOnly`). */
-  ownWritesDropped = 0;
-
   constructor(
     private readonly kafka: Kafka,
     private readonly connectionId: string,
@@ -56,10 +53,7 @@ export class WebhookInbox {
     const messages = [];
     for (const [key, group] of byRecord) {
       // The command processor published these writes from HubSpot's answers already.
-      if (ownWritesOnly(group, this.appId)) {
-        this.ownWritesDropped += group.length;
-        continue;
-      }
+      if (ownWritesOnly(group, this.appId)) continue;
       messages.push({
         key,
         value: JSON.stringify({ connectionId: this.connectionId, receivedAt, events: group }),
