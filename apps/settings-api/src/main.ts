@@ -6,6 +6,7 @@ import {
   listen,
   NestLoggerAdapter,
   runMain,
+  SHUTDOWN_SIGNALS,
   ServiceContext,
   type RunningService,
 } from '@crm-sync/runtime';
@@ -51,7 +52,7 @@ export async function startSettingsApi(
       adapter,
       { logger: new NestLoggerAdapter(logger) },
     );
-    app.enableShutdownHooks();
+    app.enableShutdownHooks([...SHUTDOWN_SIGNALS]);
     setupOpenApi(app);
     const url = await listen(app, ctx, { host: config.HOST, port: config.PORT });
     return { app, ctx, url };

@@ -40,13 +40,21 @@ export class ServiceContextModule {
 export interface CreateServiceOptions {
   /** The app's root module, which should import `ServiceContextModule.register(ctx)`. */
   readonly module: DynamicModule;
-  readonly ctx: ServiceContext;
+  /** Where Nest logs go. */
+  readonly ctx: Pick<ServiceContext, 'logger'>;
   /** Keep the raw request body (webhook signatures are computed over it). */
   readonly rawBody?: boolean;
 }
 
 /**
- * Creates a NestJS app on Fastify with shutdown hooks, so SIGTERM runs every provider's
+ * The signals that stop a service gracefully. Nest's default list also has SIGUSR2, SIGHUP and
+ * the fatal ones: `kill -USR2` (Node's `--heapsnapshot-signal`, a profiler's trigger) would shut
+ * a service down.
+ */
+export const SHUTDOWN_SIGNALS: readonly string[] = ['SIGTERM', 'SIGINT'];
+
+/**
+ * Creates a NestJS app on Fastify with shutdown hooks, so SIGTERM or SIGINT runs every provider's
  * `onApplicationShutdown` before exit.
  */
 export async function createService(
@@ -57,7 +65,7 @@ export async function createService(
     new FastifyAdapter({ bodyLimit: 10 * 1024 * 1024 }),
     appOptions(options),
   );
-  app.enableShutdownHooks();
+  app.enableShutdownHooks([...SHUTDOWN_SIGNALS]);
   return app;
 }
 
