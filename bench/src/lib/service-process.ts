@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nodeFlagsFor } from '@crm-sync/runtime';
+import { nodeFlagsFor, PROCESS_ENV } from '@crm-sync/runtime';
 import { waitHealthy } from '@crm-sync/testing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -28,7 +28,7 @@ export async function startService(
     process.execPath,
     [...nodeFlagsFor(name), path.join(root, 'apps', name, 'dist', 'main.js')],
     {
-      env: { ...process.env, ...env, PORT: String(options.port) },
+      env: { ...PROCESS_ENV, ...process.env, ...env, PORT: String(options.port) },
       // Service logs (stdout) only when asked for: BENCH_SERVICE_LOG_LEVEL.
       stdio: ['ignore', process.env['BENCH_SERVICE_LOG_LEVEL'] ? 'inherit' : 'ignore', 'inherit'],
     },

@@ -4,7 +4,7 @@ import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { createKafka } from '@crm-sync/kafka';
-import { createLogger, nodeFlagsFor } from '@crm-sync/runtime';
+import { createLogger, nodeFlagsFor, PROCESS_ENV } from '@crm-sync/runtime';
 import { MongoClient } from 'mongodb';
 import { deleteTopicsWithPrefix } from './kafka.js';
 
@@ -215,6 +215,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         [...nodeFlagsFor(name), path.join(options.root, 'apps', name, 'dist', 'main.js')],
         {
           env: {
+            ...PROCESS_ENV,
             ...process.env,
             ...common,
             ...env[name],

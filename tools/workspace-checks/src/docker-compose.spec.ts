@@ -5,6 +5,7 @@ import {
   CONNECTOR_NODE_FLAGS,
   DEFAULT_PORTS,
   nodeFlagsFor,
+  PROCESS_ENV,
   SERVICE_NODE_FLAGS,
 } from '@crm-sync/runtime';
 import { parse } from 'yaml';
@@ -55,6 +56,9 @@ describe('docker-compose.yml', () => {
         `apps/${name}/dist/main.js`,
       ]);
       expect(service?.healthcheck?.test.join(' ')).toContain(`127.0.0.1:${port}/`);
+      for (const [key, value] of Object.entries(PROCESS_ENV)) {
+        expect(String(service?.environment?.[key])).toBe(value);
+      }
     },
   );
 
