@@ -29,6 +29,7 @@ export class AppModule {
       groupPrefix: config.SYNC_RULES_GROUP,
       keyConcurrency: config.SYNC_RULES_KEY_CONCURRENCY,
       partitionsConcurrently: config.SYNC_RULES_PARTITIONS_CONCURRENTLY,
+      fetchMaxBytes: config.SYNC_RULES_FETCH_MAX_BYTES,
       stateStorage:
         config.SYNC_RULES_STATE_STORE === 'disk'
           ? new DiskStorage({

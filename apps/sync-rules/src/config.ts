@@ -2,6 +2,7 @@ import {
   DEFAULT_PORTS,
   httpEnv,
   kafkaEnv,
+  kafkaFetchMaxBytes,
   logLevel,
   mongoEnv,
   parseConfig,
@@ -32,6 +33,11 @@ export const SyncRulesConfig = z.object({
   SYNC_RULES_KEY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   /** Partitions each stage processes at once, each in its own Kafka transaction. */
   SYNC_RULES_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(2),
+  /**
+   * Most bytes of one fetch of the decide and route stages (each holds a fetch, decoded, until
+   * all its batches are done).
+   */
+  SYNC_RULES_FETCH_MAX_BYTES: kafkaFetchMaxBytes(4_194_304),
   /**
    * Where the engine's state lives: `disk` (a SQLite file, outside the JS heap: memory stays
    * flat however many records there are) or `memory` (the JS heap: a little faster, grows with
