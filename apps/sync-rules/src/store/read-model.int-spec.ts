@@ -65,8 +65,8 @@ describe('ReadModelSink', () => {
     const accounts = 600;
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    const rows = (seq: number) =>
-      Array.from({ length: accounts }, (_, i) =>
+    const rows = (seq: number, count = accounts) =>
+      Array.from({ length: count }, (_, i) =>
         encodeRecord(stateTopic, {
           table: 'accounts',
           id: rowId(C, accountId(i)),
@@ -85,6 +85,8 @@ describe('ReadModelSink', () => {
       seq: 1,
       row: { subjectKey: 'x' },
     });
+    const link = (row: object | null) =>
+      encodeRecord(stateTopic, { table: 'links', id: rowId(C, accountId(0)), seq: 1, row });
     const decisions = Array.from({ length: accounts }, (_, i) => decision(i));
     const sink = new ReadModelSink({
       kafka,
@@ -100,22 +102,36 @@ describe('ReadModelSink', () => {
       t.db.collection(collection).countDocuments(filter);
     try {
       // New documents, and a pending create the API never reads.
-      await producer.send({ topic: stateTopic, messages: [...rows(1), pending] });
+      await producer.send({
+        topic: stateTopic,
+        messages: [...rows(1), pending, link({ accountId: accountId(0), companyId: '42' })],
+      });
       await producer.send({ topic: decisionsTopic, messages: decisions });
       await waitFor(
         async () =>
           (await count('accounts', { changedAt: version(1) })) === accounts &&
-          (await count('decisions')) === accounts,
-        { description: 'every account at version 1 and every decision', timeoutMs: 60_000 },
+          (await count('decisions')) === accounts &&
+          (await count('links')) === 1,
+        {
+          description: 'every account at version 1, every decision and the link',
+          timeoutMs: 60_000,
+        },
       );
       // Then every one of them replaced (one batch of 600 updates of existing documents: what
-      // FerretDB cannot take in one command), and every decision redelivered.
-      await producer.send({ topic: stateTopic, messages: rows(2) });
-      await producer.send({ topic: decisionsTopic, messages: decisions });
-      await waitFor(async () => (await count('accounts', { changedAt: version(2) })) === accounts, {
-        description: 'every account at version 2',
-        timeoutMs: 60_000,
+      // FerretDB cannot take in one command) with 10 new ones among them, the link deleted, and
+      // every decision redelivered.
+      await producer.send({
+        topic: stateTopic,
+        messages: [...rows(2, accounts + 10), link(null)],
       });
+      await producer.send({ topic: decisionsTopic, messages: decisions });
+      await waitFor(
+        async () =>
+          (await count('accounts', { changedAt: version(2) })) === accounts + 10 &&
+          (await count('links')) === 0,
+        { description: 'every account at version 2, and the link deleted', timeoutMs: 60_000 },
+      );
+      expect(await count('accounts')).toBe(accounts + 10);
       await waitFor(() => sink.duplicateDecisions === accounts, {
         description: 'the redelivered decisions refused as duplicates',
       });
