@@ -161,7 +161,6 @@ export class HsConnectorEngine {
     const commands = new CommandProcessor({
       ...common,
       resultsTopic: this.topics.commandResults,
-      changesTopic: this.topics.hubspotChanges,
       groupId: this.groups.commands,
       logger: logger.child({ component: 'commands' }),
     });

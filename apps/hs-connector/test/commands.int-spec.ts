@@ -75,6 +75,16 @@ describe('commands', () => {
       outcome: 'succeeded',
       recordId: idOf(1),
       created: true,
+      // The company as the sandbox answered the upsert: sync-rules needs no read of it.
+      written: {
+        type: 'hubspot.company-changed.v1',
+        payload: {
+          recordId: idOf(1),
+          changeType: 'created',
+          properties: { name: 'One', city: 'Berlin', salesforceaccountid: accountIdOf(1) },
+          capturedBy: 'write',
+        },
+      },
     });
     expect(byCommand.get(commands[2]?.payload.commandId ?? '')?.payload).toMatchObject({
       outcome: 'succeeded',

@@ -154,6 +154,24 @@ export function associated(
   });
 }
 
+/**
+ * What the hs-connector answers after writing a company: the result with the company as HubSpot
+ * answered the write (`written`).
+ */
+export function succeededWriting(
+  command: Parameters<typeof succeeded>[0],
+  written: ChangeEvent,
+): CommandResult {
+  if (written.type !== 'hubspot.company-changed.v1') throw new Error('not a company change');
+  const result = succeeded(
+    command,
+    written.payload.recordId,
+    written.payload.changeType === 'created',
+  );
+  if (result.type !== 'sync.command-succeeded.v1') throw new Error('not a success');
+  return { ...result, payload: { ...result.payload, written } };
+}
+
 /** What a connector answers after carrying out a command. */
 export function succeeded(
   command: {

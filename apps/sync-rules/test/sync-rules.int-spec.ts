@@ -24,6 +24,7 @@ import {
   settings,
   sfId,
   succeeded,
+  succeededWriting,
 } from './fixtures.js';
 import { syncCounts } from '../src/store/state/sync-state.js';
 import { SYNC_COUNTS_COLLECTION, type SyncCountsDoc } from '../src/store/counts-writer.js';
@@ -188,10 +189,25 @@ describe('command results, read by the decide stage or routed', () => {
             x.type === 'hubspot.upsert-company.v1' && x.payload.salesforceAccountId === accountId,
         ),
     );
+    // The result carries the company as HubSpot answered the upsert.
     const companyId = hsId();
-    await harness.sendResult(succeeded(upsert, companyId), commandKey(upsert));
+    const answer = companyChanged(rc, {
+      recordId: companyId,
+      properties: { name: 'Result', salesforceaccountid: accountId },
+      changedAt: AFTER(4),
+      changeSource: 'INTEGRATION',
+      sourceId: OWN.hubspotAppId,
+      capturedBy: 'write',
+    });
+    await harness.sendResult(succeededWriting(upsert, answer), commandKey(upsert));
     const link = await waitFor(() => harness.store.linkByAccount(rc, accountId));
     expect(link.companyId).toBe(companyId);
+    // Its written company is known with it (decided in the same batch), as the echo of our
+    // write: no decision, no command.
+    const company = await waitFor(() => harness.store.getCompany(rc, companyId));
+    expect(company.properties).toMatchObject({ name: 'Result', salesforceaccountid: accountId });
+    expect(harness.decided(companyId).filter((d) => d.causationId === answer.id)).toEqual([]);
+    expect(harness.salesforce().filter((x) => x.payload.causationId === answer.id)).toEqual([]);
   }
 
   it('links a created company from its result, read directly', async () => {

@@ -3,6 +3,7 @@ import {
   changeEventKey,
   type CaptureMethod,
   type HubSpotChangeEvent,
+  type HubSpotCompanyChangeEvent,
   type HubSpotChangeType,
   type HubSpotProperties,
 } from '@crm-sync/domain';
@@ -121,6 +122,30 @@ export interface RecordChange {
  * de-duplicate on the envelope id).
  */
 export function recordChangeEvent(c: RecordChange): HubSpotChangeEvent {
+  if (c.object === 'companies') return companyChangeEvent(c);
+  const { base, shape } = eventParts(c);
+  return {
+    ...base,
+    type: CHANGE_EVENT_TYPES.hubspot_contact,
+    payload: { kind: 'hubspot_contact', ...shape },
+  };
+}
+
+/** `recordChangeEvent` of a company. */
+function companyChangeEvent(c: RecordChange): HubSpotCompanyChangeEvent {
+  const { base, shape } = eventParts(c);
+  return {
+    ...base,
+    type: CHANGE_EVENT_TYPES.hubspot_company,
+    payload: {
+      kind: 'hubspot_company',
+      ...shape,
+      autoCreated: shape.properties['hs_object_source_detail_1'] === AUTO_CREATED,
+    },
+  };
+}
+
+function eventParts(c: RecordChange) {
   const changedAt = new Date(c.changedAt).toISOString();
   const properties: HubSpotProperties = c.record === undefined ? {} : { ...c.record.properties };
   const shape = {
@@ -142,22 +167,7 @@ export function recordChangeEvent(c: RecordChange): HubSpotChangeEvent {
     occurredAt: changedAt,
     source: 'hs-connector' as const,
   };
-  if (c.object === 'companies') {
-    return {
-      ...base,
-      type: CHANGE_EVENT_TYPES.hubspot_company,
-      payload: {
-        kind: 'hubspot_company',
-        ...shape,
-        autoCreated: properties['hs_object_source_detail_1'] === AUTO_CREATED,
-      },
-    };
-  }
-  return {
-    ...base,
-    type: CHANGE_EVENT_TYPES.hubspot_contact,
-    payload: { kind: 'hubspot_contact', ...shape },
-  };
+  return { base, shape };
 }
 
 /**
@@ -165,6 +175,7 @@ export function recordChangeEvent(c: RecordChange): HubSpotChangeEvent {
  * properties as HubSpot stored them, changed at the write's version, by our app (`capturedBy:
  * 'write'`). It tells sync-rules what reading the company back would (the same event id as a
  * read of that version), so the webhooks of our own writes need no read (see `dropOwnWrites`).
+ * It travels in the write's command result (`written`).
  */
 export function writtenChangeEvent(c: {
   readonly connectionId: string;
@@ -172,7 +183,7 @@ export function writtenChangeEvent(c: {
   readonly result: WriteResult;
   /** The properties the request wrote (an upsert's id property included). */
   readonly written: readonly string[];
-}): HubSpotChangeEvent {
+}): HubSpotCompanyChangeEvent {
   const { result } = c;
   const record: HubSpotRecord = {
     id: result.companyId,
@@ -187,7 +198,7 @@ export function writtenChangeEvent(c: {
   const at = new Date(version).toISOString();
   const changedAt: Record<string, string> = {};
   for (const p of changed) changedAt[p] = at;
-  return recordChangeEvent({
+  return companyChangeEvent({
     connectionId: c.connectionId,
     object: 'companies',
     recordId: result.companyId,

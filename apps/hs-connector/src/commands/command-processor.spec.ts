@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ChangeEvent, CommandResult, DeadLettered, changeEventKey } from '@crm-sync/domain';
+import { CommandResult, DeadLettered } from '@crm-sync/domain';
 import { InMemoryHubSpotApi } from '../hubspot/in-memory.hubspot-api.js';
 import { BudgetExhaustedError } from '@crm-sync/connector-kit';
 import { batchContext, inbound, SteppingClock, unitDeps } from '../../test/support.js';
@@ -11,7 +11,6 @@ function setup() {
   const processor = new CommandProcessor({
     ...unitDeps(api),
     resultsTopic: 'results',
-    changesTopic: 'changes',
     groupId: 'hs-commands',
   });
   const run = async (values: readonly (string | object)[]) => {
@@ -23,9 +22,7 @@ function setup() {
       deadLetters: out
         .filter((m) => m.topic === 'dlq')
         .map((m) => DeadLettered.parse(JSON.parse(m.value))),
-      changes: out
-        .filter((m) => m.topic === 'changes')
-        .map((m) => ({ key: m.key, event: ChangeEvent.parse(JSON.parse(m.value)) })),
+      others: out.filter((m) => m.topic !== 'results' && m.topic !== 'dlq'),
     };
   };
   return { api, run };
@@ -55,18 +52,31 @@ describe('CommandProcessor', () => {
     ).toBe(false);
   });
 
-  it('publishes each written company as HubSpot answered it, as the echo of our write; a failed one not', async () => {
+  it('carries each written company as HubSpot answered it on its result, as the echo of our write; a failed one not', async () => {
     const { api, run } = setup();
     api.recordFaults.push({ name: 'name', value: 'BAD' });
     const existing = api.put('companies', { name: 'Old', phone: '+1 000' });
-    const { results, changes } = await run([
+    const { results, others } = await run([
       upsert(1, { name: 'Created', domain: 'created.example' }),
       upsert(2, { name: 'BAD' }),
       update(existing, { phone: '+1 555' }),
+      // Two commands of one company make one write: its echo goes with the last result only.
+      update(existing, { name: 'Renamed' }),
     ]);
-    expect(results.map((r) => r.payload.outcome)).toEqual(['succeeded', 'failed', 'succeeded']);
+    expect(others).toEqual([]); // no change event of its own: it rides on the result
+    expect(results.map((r) => r.payload.outcome)).toEqual([
+      'succeeded',
+      'failed',
+      'succeeded',
+      'succeeded',
+    ]);
+    const written = results.map((r) =>
+      r.type === 'sync.command-succeeded.v1' ? r.payload.written : undefined,
+    );
+    expect(written[2]).toBeUndefined();
     const created = results[0]?.type === 'sync.command-succeeded.v1' ? results[0].payload : null;
-    expect(changes.map((c) => c.event.payload)).toEqual([
+    const changes = [written[0], written[3]];
+    expect(changes.map((c) => c?.payload)).toEqual([
       expect.objectContaining({
         kind: 'hubspot_company',
         recordId: created?.recordId,
@@ -84,15 +94,14 @@ describe('CommandProcessor', () => {
       expect.objectContaining({
         recordId: existing,
         changeType: 'updated',
-        properties: expect.objectContaining({ phone: '+1 555' }) as unknown,
-        changedProperties: ['phone'],
+        properties: expect.objectContaining({ phone: '+1 555', name: 'Renamed' }) as unknown,
+        changedProperties: ['name', 'phone'],
         capturedBy: 'write',
       }),
     ]);
-    // Changed at the write's version, keyed like every change of that company.
-    for (const { key, event } of changes) {
-      expect(key).toBe(changeEventKey(event));
-      const p = event.payload.kind === 'hubspot_company' ? event.payload : undefined;
+    // Changed at the write's version.
+    for (const event of changes) {
+      const p = event?.payload;
       expect(Object.values(p?.propertyChangedAt ?? {})).toEqual(
         (p?.changedProperties ?? []).map(() => p?.changedAt),
       );
@@ -152,7 +161,6 @@ describe('CommandProcessor', () => {
       ...unitDeps(api),
       clock,
       resultsTopic: 'results',
-      changesTopic: 'changes',
       groupId: 'hs-commands',
     });
     let heartbeats = 0;

@@ -3,12 +3,12 @@ import {
   exactParser,
   HubSpotCommand,
   type CommandOutcome,
-  type HubSpotChangeEvent,
+  type HubSpotCompanyChangeEvent,
 } from '@crm-sync/domain';
 import type { BatchContext, InboundMessage, OutboundMessage } from '@crm-sync/kafka';
 import type { Logger } from '@crm-sync/runtime';
 import { z } from 'zod';
-import { toMessage, writtenChangeEvent } from '../changes/change-events.js';
+import { writtenChangeEvent } from '../changes/change-events.js';
 import type { Connections, ConnectionRuntime } from '../connections/connection-runtime.js';
 import { HubSpotRequestError } from '../hubspot/failures.js';
 import {
@@ -28,8 +28,6 @@ const parseCommand = exactParser(HubSpotCommand);
 export interface CommandProcessorDeps {
   readonly connections: Connections;
   readonly resultsTopic: string;
-  /** Where each written company goes as a change event (the echo, from HubSpot's answer). */
-  readonly changesTopic: string;
   readonly deadLetterTopic: string;
   readonly groupId: string;
   readonly metrics: ConnectorMetrics;
@@ -52,10 +50,10 @@ function requestOf(
     : (inputs) => runtime.api.updateCompanies(inputs);
 }
 
-/** One request's outcome per input, and the companies it wrote as HubSpot answered. */
+/** One request's outcome per input, and the companies it wrote as HubSpot answered, by input. */
 interface Written {
   readonly outcomes: Map<string, CommandOutcome>;
-  readonly changes: HubSpotChangeEvent[];
+  readonly changes: Map<string, HubSpotCompanyChangeEvent>;
 }
 
 /**
@@ -128,14 +126,21 @@ export class CommandProcessor {
       ...plan.updates.map((g): [WriteKind, readonly WriteGroup[]] => ['update', g]),
     ];
     const outcomes = new Map<HubSpotCommand, CommandOutcome>();
-    const changes: HubSpotChangeEvent[] = [];
+    let captured = 0;
     await mapConcurrent(requests, this.deps.concurrency, async ([kind, groups]) => {
       const written = await this.write(runtime, kind, groups);
       for (const g of groups) {
         const outcome = written.outcomes.get(g.input.id);
-        if (outcome !== undefined) for (const c of g.commands) outcomes.set(c, outcome);
+        if (outcome === undefined) continue;
+        for (const c of g.commands) outcomes.set(c, outcome);
+        // The written company goes with the result of the group's last command: sync-rules
+        // learns the written values with the result, once.
+        const change = written.changes.get(g.input.id);
+        const last = g.commands.at(-1);
+        if (change !== undefined && last !== undefined && outcome.outcome === 'succeeded')
+          outcomes.set(last, { ...outcome, written: change });
       }
-      changes.push(...written.changes);
+      captured += written.changes.size;
       await ctx.heartbeat().catch(() => undefined);
     });
     const completedAt = new Date(this.deps.clock.now()).toISOString();
@@ -157,15 +162,13 @@ export class CommandProcessor {
       return [resultMessage(this.deps.resultsTopic, c, outcome, completedAt)];
     });
     incEach(this.deps.metrics.commandsDone, done);
-    if (changes.length > 0) {
+    if (captured > 0) {
       this.deps.metrics.changesCaptured.inc(
         { connection, object: 'company', method: 'write' },
-        changes.length,
+        captured,
       );
     }
-    // The echoes in the same transaction as the results: sync-rules learns the written values
-    // once, whether the result or the echo reaches it first.
-    return [...results, ...changes.map((e) => toMessage(this.deps.changesTopic, e))];
+    return results;
   }
 
   /**
@@ -186,19 +189,21 @@ export class CommandProcessor {
         ? requestOf(runtime, kind)(inputs)
         : this.poolOf(runtime)[kind].write(inputs));
       const byInput = new Map(inputs.map((i) => [i.id, i]));
-      const changes = response.results.flatMap((result) => {
+      const changes = new Map<string, HubSpotCompanyChangeEvent>();
+      for (const result of response.results) {
         const input = byInput.get(result.inputId);
-        if (input === undefined) return [];
+        if (input === undefined) continue;
         const written = Object.keys(input.properties);
-        return [
+        changes.set(
+          result.inputId,
           writtenChangeEvent({
             connectionId: runtime.config.connectionId,
             appId: runtime.config.appId,
             result,
             written: kind === 'upsert' ? [...written, UPSERT_ID_PROPERTY] : written,
           }),
-        ];
-      });
+        );
+      }
       return { outcomes: outcomesOf(groups, response), changes };
     } catch (failure) {
       // A pooled request held other batches' records too: the refused one may be theirs.
@@ -208,7 +213,7 @@ export class CommandProcessor {
       if (pooled) return this.write(runtime, kind, groups, true);
       // One record, or a refusal that is not about content (missing scopes): nothing to split.
       if (groups.length === 1 || e.failure.status === 403)
-        return { outcomes: allFailed(groups, e.syncError.data), changes: [] };
+        return { outcomes: allFailed(groups, e.syncError.data), changes: new Map() };
       const half = Math.ceil(groups.length / 2);
       const [a, b] = await Promise.all([
         this.write(runtime, kind, groups.slice(0, half), true),
@@ -216,7 +221,7 @@ export class CommandProcessor {
       ]);
       return {
         outcomes: new Map([...a.outcomes, ...b.outcomes]),
-        changes: [...a.changes, ...b.changes],
+        changes: new Map([...a.changes, ...b.changes]),
       };
     }
   }

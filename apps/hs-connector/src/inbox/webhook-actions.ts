@@ -234,7 +234,7 @@ export function addAction(touches: Touches, action: WebhookAction): void {
 
 /**
  * Drops the company touches that only our own writes made, and returns how many: the command
- * processor published each of those writes as HubSpot answered it (`writtenChangeEvent`), so
+ * processor sent each of those writes as HubSpot answered it with its result (`written`), so
  * reading the companies back would spend budget to say it again. A touch is ours when every
  * event of the record in the batch has our app's `sourceId`, and it holds creations and property
  * changes only (no deletion, restore or merge). Whoever else writes with our app's token, a

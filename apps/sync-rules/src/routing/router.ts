@@ -160,7 +160,18 @@ export class Router {
     else if (ref.system === 'hubspot' && ref.object === 'company')
       target = await this.companySubject(c, ref.recordId);
     if (!target) return { kind: 'work', items: [] }; // contact re-parenting: nothing to update on a subject
-    return { kind: 'work', items: [workItem(result.id, c, target, { kind: 'result', result })] };
+    if (result.type !== 'sync.command-succeeded.v1' || result.payload.written === undefined)
+      return { kind: 'work', items: [workItem(result.id, c, target, { kind: 'result', result })] };
+    // The written company, as HubSpot answered the write: decided after its result, like a read
+    // of it (its own event id), on the same subject.
+    const { written, ...payload } = result.payload;
+    return {
+      kind: 'work',
+      items: [
+        workItem(result.id, c, target, { kind: 'result', result: { ...result, payload } }),
+        workItem(written.id, c, target, { kind: 'change', event: written }),
+      ],
+    };
   }
 
   /** The linked account owns a company; so does the account a company names in `salesforceaccountid`. */

@@ -243,6 +243,7 @@ export type SalesforceChangeEvent = Extract<
   { payload: { kind: `salesforce_${string}` } }
 >;
 export type HubSpotChangeEvent = Extract<ChangeEvent, { payload: { kind: `hubspot_${string}` } }>;
+export type HubSpotCompanyChangeEvent = z.infer<typeof HubSpotCompanyChanged>;
 
 export type ParseResult<T> =
   { readonly ok: true; readonly event: T } | { readonly ok: false; readonly reason: string };

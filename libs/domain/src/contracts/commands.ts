@@ -7,6 +7,7 @@ import {
   SalesforceFields,
   SalesforceId,
 } from './common.js';
+import { HubSpotCompanyChanged, type HubSpotCompanyChangeEvent } from './change-events.js';
 import { envelopeOf } from './envelope.js';
 import { recordKey, type RecordRef } from './keys.js';
 import { SyncErrorData } from '../errors/sync-error.js';
@@ -239,13 +240,18 @@ const resultBase = {
 
 /**
  * `recordId` is the written record (the new id on creates); `created` is false when an upsert
- * matched an existing record or the command was a duplicate already applied.
+ * matched an existing record or the command was a duplicate already applied. `written` is the
+ * written HubSpot company as HubSpot answered the write (`capturedBy: 'write'`): the change event
+ * a read of it would give, carried with the result so that sync-rules learns the written values
+ * with the result, in its partition, and nobody reads them back. On the last result of the
+ * commands one write carried out, and only there.
  */
 export const CommandSucceeded = z.object({
   ...resultBase,
   outcome: z.literal('succeeded'),
   recordId: z.string().min(1),
   created: z.boolean(),
+  written: HubSpotCompanyChanged.optional(),
 });
 export type CommandSucceeded = z.infer<typeof CommandSucceeded>;
 
@@ -265,7 +271,12 @@ export type CommandResult = z.infer<typeof CommandResult>;
 
 /** How a command ended, as its result reports it. */
 export type CommandOutcome =
-  | { readonly outcome: 'succeeded'; readonly recordId: string; readonly created: boolean }
+  | {
+      readonly outcome: 'succeeded';
+      readonly recordId: string;
+      readonly created: boolean;
+      readonly written?: HubSpotCompanyChangeEvent;
+    }
   | { readonly outcome: 'failed'; readonly error: SyncErrorData };
 
 /** Who reports a result, and the result's own id and timing. */
