@@ -72,11 +72,10 @@ const DUPLICATE_KEY = 11000;
 /**
  * Writes sync-rules' state and decision history into MongoDB for the settings API ("why did this
  * record (not) sync?", links, errors), off the hot path: it follows the state changelog and the
- * decisions topic in its own consumer group. Rows of the tables the API reads are replaced by
- * `_id` (the last version of a document in a batch wins), in unordered bulk writes; decisions
- * never change, so they are inserted (an insert costs FerretDB a third of an upsert) and a
- * redelivered one is refused as a duplicate and skipped. Writes are idempotent, so at-least-once
- * delivery is enough. It lags under load and catches up; the engine never reads it.
+ * decisions topic in its own consumer group. Rows of the tables the API reads are written by
+ * `_id` (the last version of a document in a batch wins): inserted, and replaced if one was
+ * there already, in unordered bulk writes. Decisions never change: a redelivered one is refused
+ * as a duplicate and skipped. Writes are idempotent, so at-least-once delivery is enough. It lags under load and catches up; the engine never reads it.
  *
  * Collections (each document also has `connectionId`): `links` (`_id` connection:accountId),
  * `accounts`, `companies`, `sync_errors` (connection:system:recordId:code) and `decisions`
@@ -125,10 +124,12 @@ export class ReadModelSink {
       partitionsConsumedConcurrently: 1,
       eachBatch: async ({ batch }) => {
         if (batch.topic === stateTopic) {
-          for (const [collection, byId] of this.stateOps(batch.messages))
-            await this.replace(collection, [...byId.values()]);
+          for (const [collection, byId] of this.stateDocs(batch.messages))
+            await this.write(collection, byId);
         } else {
-          await this.insertDecisions(this.decisionDocs(batch.messages));
+          // Decisions never change: one already there is a redelivery, and is skipped.
+          const redelivered = await this.insertNew('decisions', this.decisionDocs(batch.messages));
+          this.duplicateDecisions += redelivered.length;
         }
       },
     });
@@ -139,10 +140,11 @@ export class ReadModelSink {
     this.consumer = undefined;
   }
 
-  private stateOps(
+  /** The last version of each document per collection in these messages (`null`: deleted). */
+  private stateDocs(
     messages: readonly { key: Buffer | null; value: Buffer | null }[],
-  ): Map<string, Map<string, AnyBulkWriteOperation>> {
-    const ops = new Map<string, Map<string, AnyBulkWriteOperation>>();
+  ): Map<string, Map<string, ReadModelDoc | null>> {
+    const docs = new Map<string, Map<string, ReadModelDoc | null>>();
     for (const m of messages) {
       let r;
       try {
@@ -157,48 +159,66 @@ export class ReadModelSink {
       if (!r || !project) continue;
       const _id = readModelId(r.id);
       const connectionId = r.id.slice(0, r.id.indexOf(SEP));
-      const byId = ops.get(r.table) ?? new Map<string, AnyBulkWriteOperation>();
-      ops.set(r.table, byId);
+      const byId = docs.get(r.table) ?? new Map<string, ReadModelDoc | null>();
+      docs.set(r.table, byId);
       byId.set(
         _id,
-        r.row === null || r.row === undefined
-          ? { deleteOne: { filter: { _id } } }
-          : {
-              replaceOne: {
-                filter: { _id },
-                replacement: { connectionId, ...project(r.row) },
-                upsert: true,
-              },
-            },
+        r.row === null || r.row === undefined ? null : { _id, connectionId, ...project(r.row) },
       );
     }
-    return ops;
+    return docs;
   }
 
-  private async replace(collection: string, writes: readonly AnyBulkWriteOperation[]) {
-    const docs = this.options.db.collection<ReadModelDoc>(collection);
+  /**
+   * Each document as its last version says: inserted first, since most documents a busy sink
+   * writes are new (an import writes each account, company and link once or twice), and FerretDB
+   * inserts a document for a fraction of an upsert. Those refused as existing are then replaced,
+   * and deleted ones deleted.
+   */
+  private async write(collection: string, byId: ReadonlyMap<string, ReadModelDoc | null>) {
+    const docs = [...byId.values()].filter((d): d is ReadModelDoc => d !== null);
+    const existing = await this.insertNew(collection, docs);
+    const writes: AnyBulkWriteOperation[] = [];
+    for (const [_id, doc] of byId) {
+      if (doc === null) writes.push({ deleteOne: { filter: { _id } } });
+    }
+    for (const doc of existing) {
+      writes.push({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } });
+    }
+    const coll = this.options.db.collection<ReadModelDoc>(collection);
     for (let i = 0; i < writes.length; i += UPDATES_PER_COMMAND) {
-      await docs.bulkWrite(writes.slice(i, i + UPDATES_PER_COMMAND), { ordered: false });
+      await coll.bulkWrite(writes.slice(i, i + UPDATES_PER_COMMAND), { ordered: false });
     }
     this.written += writes.length;
   }
 
-  private async insertDecisions(docs: readonly ReadModelDoc[]) {
-    const decisions = this.options.db.collection<ReadModelDoc>('decisions');
+  /**
+   * Inserts `docs` in unordered commands and returns those refused because their `_id` exists.
+   * Any other refusal throws, so that the batch is fetched again.
+   */
+  private async insertNew(
+    collection: string,
+    docs: readonly ReadModelDoc[],
+  ): Promise<ReadModelDoc[]> {
+    const coll = this.options.db.collection<ReadModelDoc>(collection);
+    const existing: ReadModelDoc[] = [];
     for (let i = 0; i < docs.length; i += INSERTS_PER_COMMAND) {
       const chunk = docs.slice(i, i + INSERTS_PER_COMMAND);
       try {
-        await decisions.insertMany(chunk, { ordered: false });
+        await coll.insertMany(chunk, { ordered: false });
         this.written += chunk.length;
       } catch (error) {
-        // Redelivered decisions are already there; any other refusal is a real failure.
         if (!(error instanceof MongoBulkWriteError)) throw error;
         const refused = [error.writeErrors].flat();
         if (refused.some((e) => e.code !== DUPLICATE_KEY)) throw error;
         this.written += chunk.length - refused.length;
-        this.duplicateDecisions += refused.length;
+        for (const e of refused) {
+          const doc = chunk[e.index];
+          if (doc !== undefined) existing.push(doc);
+        }
       }
     }
+    return existing;
   }
 
   private decisionDocs(messages: readonly { value: Buffer | null }[]): ReadModelDoc[] {
