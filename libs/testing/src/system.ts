@@ -185,7 +185,11 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       CRM_SYNC_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       SETTINGS_API_BOOTSTRAP_KEY: adminKey,
       DEMO_CONNECTION_ID: options.connectionId,
-      LAG_CONSUMER_GROUPS: [group('sync-rules-route'), group('sync-rules-decide')].join(','),
+      LAG_CONSUMER_GROUPS: [
+        group('sync-rules-route'),
+        group('sync-rules-decide'),
+        group('sync-rules-read-model'),
+      ].join(','),
     },
   };
 
