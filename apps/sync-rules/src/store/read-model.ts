@@ -75,7 +75,8 @@ const DUPLICATE_KEY = 11000;
  * decisions topic in its own consumer group. Rows of the tables the API reads are written by
  * `_id` (the last version of a document in a batch wins): inserted, and replaced if one was
  * there already, in unordered bulk writes. Decisions never change: a redelivered one is refused
- * as a duplicate and skipped. Writes are idempotent, so at-least-once delivery is enough. It lags under load and catches up; the engine never reads it.
+ * as a duplicate and skipped. Writes are idempotent, so at-least-once delivery is enough. It
+ * lags under load and catches up; the engine never reads it.
  *
  * Collections (each document also has `connectionId`): `links` (`_id` connection:accountId),
  * `accounts`, `companies`, `sync_errors` (connection:system:recordId:code) and `decisions`
