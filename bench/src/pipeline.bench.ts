@@ -61,16 +61,20 @@ async function main() {
   const sf = system.urls['salesforce-sandbox'];
   const api = system.urls['settings-api'];
   const auth = { authorization: `Bearer ${system.adminKey}`, 'content-type': 'application/json' };
+  /** sync-rules' consumer lag per group, as the connection status reports it. */
+  const consumerLag = async () =>
+    (
+      await json<{ lag: { groups: { groupId: string; messages: number | null }[] } }>(
+        `${api}/connections/${C}/status`,
+        { headers: auth },
+      )
+    ).lag.groups;
   // BENCH_TRACE=1: every second, consumer lag per group (and what the phase waits for).
   let tracedAt = 0;
   const trace = async (what: string) => {
     if (!process.env['BENCH_TRACE'] || performance.now() - tracedAt < 1_000) return;
     tracedAt = performance.now();
-    const { lag } = await json<{ lag: { groups: { groupId: string; messages: number | null }[] } }>(
-      `${api}/connections/${C}/status`,
-      { headers: auth },
-    );
-    const groups = lag.groups.map((g) => `${g.groupId}=${String(g.messages)}`).join(' ');
+    const groups = (await consumerLag()).map((g) => `${g.groupId}=${String(g.messages)}`).join(' ');
     process.stderr.write(`${(tracedAt / 1000).toFixed(1)} s  ${what}  lag: ${groups}\n`);
   };
   try {
@@ -144,15 +148,9 @@ async function main() {
     );
     // The read model (each record's status and history in MongoDB) trails the engine under load
     // and catches up: until its consumer group has no lag. The latency phase starts after it.
-    const readModelGroup = /-read-model$/;
     await waitFor(
-      async () => {
-        const { lag } = await json<{
-          lag: { groups: { groupId: string; messages: number | null }[] };
-        }>(`${api}/connections/${C}/status`, { headers: auth });
-        const group = lag.groups.find((g) => readModelGroup.test(g.groupId));
-        return group?.messages === 0;
-      },
+      async () =>
+        (await consumerLag()).find((g) => g.groupId.endsWith('-read-model'))?.messages === 0,
       { timeoutMs: 3_600_000, intervalMs: 1_000, description: 'the read model caught up' },
     );
     const readModelAt = performance.now();

@@ -173,6 +173,15 @@ describe('a Salesforce change topic resized away from the work topic', () => {
   });
 });
 
+/** HubSpot's answer to one of our writes, as the hs-connector reports it (`capturedBy: 'write'`). */
+const answerToOwnWrite = (connectionId: string, p: Parameters<typeof companyChanged>[1]) =>
+  companyChanged(connectionId, {
+    changeSource: 'INTEGRATION',
+    sourceId: OWN.hubspotAppId,
+    capturedBy: 'write',
+    ...p,
+  });
+
 describe('command results, read by the decide stage or routed', () => {
   // With the result topic partitioned like the work topic, the decide stage reads an upsert's
   // result itself (its key is the account's); resized, the route stage re-keys it. Same link.
@@ -191,13 +200,10 @@ describe('command results, read by the decide stage or routed', () => {
     );
     // The result carries the company as HubSpot answered the upsert.
     const companyId = hsId();
-    const answer = companyChanged(rc, {
+    const answer = answerToOwnWrite(rc, {
       recordId: companyId,
       properties: { name: 'Result', salesforceaccountid: accountId },
       changedAt: AFTER(4),
-      changeSource: 'INTEGRATION',
-      sourceId: OWN.hubspotAppId,
-      capturedBy: 'write',
     });
     await harness.sendResult(succeededWriting(upsert, answer), commandKey(upsert));
     const link = await waitFor(() => harness.store.linkByAccount(rc, accountId));
@@ -614,14 +620,11 @@ describe('R9 on a linked pair, echoes and edit storms', () => {
     const { companyId } = await renamedPair('Pair Answered');
 
     // The hs-connector publishes the written company from HubSpot's answer, then a person edits.
-    const answer = companyChanged(c, {
+    const answer = answerToOwnWrite(c, {
       recordId: companyId,
       changeType: 'updated',
       properties: { name: 'Pair Answered' },
       changedAt: AFTER(31),
-      changeSource: 'INTEGRATION',
-      sourceId: OWN.hubspotAppId,
-      capturedBy: 'write',
     });
     const edit = companyChanged(c, {
       recordId: companyId,

@@ -77,8 +77,9 @@ interface Pending {
  *
  * Each caller gets HubSpot's answer for its own inputs: their results, the errors that name
  * them, and the errors that name no input (a whole request's). A request that fails fails every
- * caller with inputs in it, with `PooledRequestFailed` when it held several callers' inputs. Pooling holds no state a crash could lose: it only joins requests of
- * batches in flight in this process.
+ * caller with inputs in it, with `PooledRequestFailed` when it held several callers' inputs.
+ * Pooling holds no state a crash could lose: it only joins requests of batches in flight in this
+ * process.
  */
 export class WriteCoalescer {
   private readonly queue: Pending[] = [];

@@ -262,25 +262,22 @@ export function dropOwnWrites(touches: Touches, appId: string): number {
 }
 
 /**
- * Whether a delivery's events of one record are all our own company writes (creations and
- * property changes with our app's `sourceId`): what `dropOwnWrites` would drop, decided at the
- * webhook's receipt so that they never reach the inbox topic. One delivery is a smaller batch
- * than the inbox's, which is safe: the rule only drops events of ours, and any other event of
- * the record, in this delivery or another, still has the record read as it stands.
+ * Whether a delivery's events of one record are all our own company writes: what
+ * `dropOwnWrites` would drop, decided at the webhook's receipt so that they never reach the
+ * inbox topic. Only record events count (a merge, an association, or an event the inbox would
+ * ignore or dead-letter keeps the delivery). One delivery is a smaller batch than the inbox's,
+ * which is safe: the rule only drops events of ours, and any other event of the record, in this
+ * delivery or another, still has the record read as it stands.
  */
 export function ownWritesOnly(events: readonly WebhookEvent[], appId: string): boolean {
-  return (
-    events.length > 0 &&
-    events.every((e) => {
-      const action = interpretEvent(e);
-      return (
-        action.kind === 'record' &&
-        action.object === 'companies' &&
-        (action.event === 'creation' || action.event === 'propertyChange') &&
-        action.origin.sourceId === appId
-      );
-    })
-  );
+  const touches = emptyTouches();
+  for (const e of events) {
+    const action = interpretEvent(e);
+    if (action.kind !== 'record') return false;
+    addAction(touches, action);
+  }
+  const records = touches.records.size;
+  return records > 0 && dropOwnWrites(touches, appId) === records;
 }
 
 function touchRecord(
