@@ -116,6 +116,8 @@ export class TransactionalPipeline {
   private joined: Promise<void> | undefined;
   /** Per partition number: the last batch's turn (see `coPartitioned`). */
   private readonly partitionTurns = new Map<number, Promise<void>>();
+  /** Per held topic-partition: the messages behind its last fetched batch (see `backlog`). */
+  private readonly lagBehind = new Map<string, number>();
 
   constructor(private readonly options: TransactionalPipelineOptions) {}
 
@@ -136,8 +138,13 @@ export class TransactionalPipeline {
     });
     await consumer.connect();
     this.consumer = consumer;
+    // Every batch fetched, those of transaction markers only too (never handed to eachBatch).
+    consumer.on(consumer.events.START_BATCH_PROCESS, ({ payload }) => {
+      this.lagBehind.set(`${payload.topic}:${payload.partition}`, Number(payload.offsetLag));
+    });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.assigned = payload.memberAssignment;
+      this.lagBehind.clear();
       this.joined = undefined;
       this.joinedSinceLastBatch = true;
     });
@@ -153,6 +160,17 @@ export class TransactionalPipeline {
           ? this.oneAtATime(payload.batch.partition, () => this.processBatch(payload))
           : this.processBatch(payload),
     });
+  }
+
+  /**
+   * Messages this member has yet to process on the partitions it holds, as of each partition's
+   * last fetched batch (its high watermark less its last offset: transaction markers count too).
+   * A cheap local signal of how far behind this stage is, for work that should yield to it.
+   */
+  backlog(): number {
+    let sum = 0;
+    for (const lag of this.lagBehind.values()) sum += lag;
+    return sum;
   }
 
   /** Runs `work` after every earlier batch of the same partition number (any topic) settled. */

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import { createKafka } from './client.js';
+import { ensureTopics } from './topics.js';
+import { TransactionalPipeline } from './transactional-pipeline.js';
+
+// This lib sits below @crm-sync/testing, so it reads the broker address itself.
+const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const unique = (name: string) => `${name}-${randomBytes(4).toString('hex')}`;
+
+let kafka: Kafka;
+let admin: Admin;
+let producer: Producer;
+
+beforeAll(async () => {
+  kafka = createKafka({ brokers, clientId: 'pipeline-test', logger: silent });
+  admin = kafka.admin();
+  await admin.connect();
+  producer = kafka.producer();
+  await producer.connect();
+});
+
+afterAll(async () => {
+  await producer.disconnect();
+  await admin.disconnect();
+});
+
+describe('TransactionalPipeline.backlog', () => {
+  it('counts the messages behind the batch in hand, and none once all are done', async () => {
+    const topic = unique('pipeline-backlog');
+    await ensureTopics(admin, [{ topic, partitions: 1 }]);
+    const total = 200;
+    // One record batch per send: a fetch returns whole record batches.
+    for (let i = 0; i < total; i += 10) {
+      await producer.send({
+        topic,
+        messages: Array.from({ length: 10 }, (_, j) => ({
+          key: `k${i + j}`,
+          value: 'x'.repeat(200),
+        })),
+      });
+    }
+    const seen: { from: number; size: number; backlog: number }[] = [];
+    let lastHandled!: () => void;
+    const done = new Promise<void>((resolve) => (lastHandled = resolve));
+    const pipeline: TransactionalPipeline = new TransactionalPipeline({
+      kafka,
+      groupId: unique('pipeline-backlog-group'),
+      topics: [topic],
+      logger: silent,
+      // A few messages per fetch, so that most of the topic waits behind the first batch.
+      maxBytesPerPartition: 4_096,
+      handle: (messages) => {
+        const from = Number(messages[0]?.offset);
+        seen.push({ from, size: messages.length, backlog: pipeline.backlog() });
+        if (messages.some((m) => m.offset === String(total - 1))) lastHandled();
+        return Promise.resolve([]);
+      },
+    });
+    await pipeline.start();
+    try {
+      await done;
+      // A batch may come twice (a transaction retried): each time, what is behind it counts.
+      expect(seen.length).toBeGreaterThan(1);
+      expect(seen[0]?.from).toBe(0);
+      for (const { from, size, backlog } of seen) expect(backlog).toBe(total - from - size);
+      expect(pipeline.backlog()).toBe(0);
+    } finally {
+      await pipeline.stop();
+    }
+  });
+});
