@@ -3,6 +3,7 @@ import { ServiceContextModule, type ServiceContext } from '@crm-sync/runtime';
 import type { SyncRulesConfig } from './config.js';
 import { systemClock } from './deciding/ports.js';
 import { DiskStorage, MemoryStorage } from './store/state/row-store.js';
+import { yieldSettings } from './store/read-model-yield.js';
 import { SyncRulesEngine } from './sync-rules.service.js';
 
 /** Starts the engine once Nest is up; the context stops it first on shutdown. */
@@ -19,6 +20,10 @@ export class AppModule {
     const engine = new SyncRulesEngine({
       kafka: ctx.kafka,
       ...(config.SYNC_RULES_READ_MODEL ? { readModel: ctx.db } : {}),
+      readModelYield: yieldSettings(
+        config.SYNC_RULES_READ_MODEL_PAUSE_AT,
+        config.SYNC_RULES_READ_MODEL_MAX_PAUSE_MS,
+      ),
       clock: systemClock,
       logger: ctx.logger,
       own: {

@@ -56,6 +56,14 @@ export const SyncRulesConfig = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  /**
+   * Backlog of this instance's route and decide stages (messages) at which its read-model
+   * writer pauses, so that the database work it causes leaves the machine to the sync; it
+   * resumes at a tenth of it, or after `SYNC_RULES_READ_MODEL_MAX_PAUSE_MS`. 0: never pauses.
+   */
+  SYNC_RULES_READ_MODEL_PAUSE_AT: z.coerce.number().int().min(0).default(5_000),
+  /** Longest pause of the read-model writer; it then writes for a quarter of this at least. */
+  SYNC_RULES_READ_MODEL_MAX_PAUSE_MS: z.coerce.number().int().min(1_000).default(120_000),
 });
 export type SyncRulesConfig = z.output<typeof SyncRulesConfig>;
 

@@ -30,6 +30,7 @@ import { itemDone, planJobs } from './jobs/job-runner.js';
 import { Router } from './routing/router.js';
 import { SyncCountsWriter } from './store/counts-writer.js';
 import { ReadModelSink } from './store/read-model.js';
+import { ReadModelYield, type ReadModelYieldSettings } from './store/read-model-yield.js';
 import type { StateStorage } from './store/state/row-store.js';
 import { applyRecords, StateBatch } from './store/state/state-batch.js';
 import { encodeRecord, StateReplica } from './store/state/state-changelog.js';
@@ -65,6 +66,11 @@ export interface SyncRulesOptions {
   readonly onStateStoreFailure: (error: unknown) => void;
   /** Where the read model for the settings API goes; without it no read model is written. */
   readonly readModel?: Db;
+  /**
+   * When the read model pauses for the engine's backlog (route and decide stages of this
+   * instance); without it, or with `pauseAt` 0, it never does.
+   */
+  readonly readModelYield?: ReadModelYieldSettings;
   /** Fault injection for tests (see TransactionalPipelineOptions.beforeCommit). */
   readonly beforeDecideCommit?: (ctx: {
     readonly topic: string;
@@ -82,7 +88,8 @@ export interface SyncRulesOptions {
  *   Salesforce changes: accounts decided at once, the rest routed);
  * - control (every instance reads all of it): settings and mappings → the connection configs;
  * - state replica: follows the changelog, so rows owned by other partitions/instances are seen;
- * - read model (optional, one group): changelog and decisions → MongoDB for the settings API.
+ * - read model (optional, one group): changelog and decisions → MongoDB for the settings API;
+ *   it pauses while this instance's route and decide stages have a backlog (`readModelYield`).
  * Kafka's consumer groups split the route and decide partitions between instances.
  */
 export class SyncRulesEngine {
@@ -133,6 +140,16 @@ export class SyncRulesEngine {
           decisionsTopic: this.topics.syncDecisions,
           groupId: `${options.groupPrefix}-read-model`,
           logger: options.logger,
+          ...(options.readModelYield && options.readModelYield.pauseAt > 0
+            ? {
+                yieldTo: {
+                  backlog: () => (this.decide?.backlog() ?? 0) + (this.route?.backlog() ?? 0),
+                  policy: new ReadModelYield(options.readModelYield),
+                  nowMs: () => options.clock.now().getTime(),
+                  everyMs: 250,
+                },
+              }
+            : {}),
         })
       : undefined;
     this.counts = options.readModel

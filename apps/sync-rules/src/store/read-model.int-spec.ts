@@ -12,6 +12,7 @@ import {
   waitFor,
   type TestDatabase,
 } from '@crm-sync/testing';
+import { ReadModelYield, yieldSettings } from './read-model-yield.js';
 import { ReadModelSink } from './read-model.js';
 import { encodeRecord } from './state/state-changelog.js';
 import { rowId } from './state/sync-state.js';
@@ -147,6 +148,62 @@ describe('ReadModelSink', () => {
         .findOne({ _id: `${C}:decision-7` });
       expect(one).toMatchObject({ recordId: accountId(7), code: 'CREATE_COMPANY' });
       expect(await count('pending_creates')).toBe(0);
+    } finally {
+      await producer.disconnect();
+      await sink.stop();
+    }
+  });
+
+  it('pauses its topics while the engine has a backlog and writes once the engine caught up', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    const [state, decisions] = await createTestTopics(admin, ['yield-state', 'yield-decisions']);
+    await admin.disconnect();
+    if (state === undefined || decisions === undefined) throw new Error('topics not created');
+    let backlog = 10_000;
+    const sink = new ReadModelSink({
+      kafka,
+      db: t.db,
+      stateTopic: state,
+      decisionsTopic: decisions,
+      groupId: uniqueName('read-model-yield'),
+      logger: createLogger('test', { level: 'warn' }),
+      yieldTo: {
+        backlog: () => backlog,
+        policy: new ReadModelYield(yieldSettings(5_000)),
+        nowMs: () => Date.now(),
+        everyMs: 10,
+      },
+    });
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const C2 = 'conn-yield';
+    await sink.start();
+    try {
+      // kafkajs lists paused partitions once they are assigned.
+      await waitFor(() => sink.yielding && sink.pausedTopics().length === 2, {
+        description: 'the sink paused for the backlog, its partitions assigned',
+      });
+      expect(sink.pausedTopics()).toEqual([decisions, state].sort());
+      await producer.send({
+        topic: state,
+        messages: [
+          encodeRecord(state, {
+            table: 'links',
+            id: rowId(C2, accountId(1)),
+            seq: 1,
+            row: { accountId: accountId(1), companyId: '7' },
+          }),
+        ],
+      });
+      backlog = 400; // under a tenth of the threshold
+      await waitFor(
+        async () => (await t.db.collection('links').countDocuments({ connectionId: C2 })) === 1,
+        { description: 'the link written after the engine caught up', timeoutMs: 30_000 },
+      );
+      expect(sink.yielding).toBe(false);
+      expect(sink.pausedTopics()).toEqual([]);
+      expect(sink.pauses).toBe(1);
     } finally {
       await producer.disconnect();
       await sink.stop();

@@ -8,6 +8,7 @@ import {
   type Document,
 } from 'mongodb';
 
+import type { ReadModelYield } from './read-model-yield.js';
 import { latestChange } from './state/row-codecs.js';
 import { decodeRecord } from './state/state-changelog.js';
 import { SEP } from './state/table.js';
@@ -76,7 +77,8 @@ const DUPLICATE_KEY = 11000;
  * `_id` (the last version of a document in a batch wins): inserted, and replaced if one was
  * there already, in unordered bulk writes. Decisions never change: a redelivered one is refused
  * as a duplicate and skipped. Writes are idempotent, so at-least-once delivery is enough. It
- * lags under load and catches up; the engine never reads it.
+ * lags under load and catches up; the engine never reads it. While the engine has a backlog it
+ * may pause altogether (`yieldTo`): its database writes would take the machine from the sync.
  *
  * Collections (each document also has `connectionId`): `links` (`_id` connection:accountId),
  * `accounts`, `companies`, `sync_errors` (connection:system:recordId:code) and `decisions`
@@ -84,10 +86,13 @@ const DUPLICATE_KEY = 11000;
  */
 export class ReadModelSink {
   private consumer: Consumer | undefined;
+  private yieldTimer: NodeJS.Timeout | undefined;
   /** Documents written (for tests and logs). */
   written = 0;
   /** Decisions refused as already written (redeliveries). */
   duplicateDecisions = 0;
+  /** Pauses made for the engine so far (for tests and logs). */
+  pauses = 0;
 
   constructor(
     private readonly options: {
@@ -97,8 +102,28 @@ export class ReadModelSink {
       readonly decisionsTopic: string;
       readonly groupId: string;
       readonly logger: Logger;
+      /**
+       * Pauses the sink while the engine has a backlog (`ReadModelYield`), checked every
+       * `everyMs`. Without it the sink follows its topics all the time.
+       */
+      readonly yieldTo?: {
+        readonly backlog: () => number;
+        readonly policy: ReadModelYield;
+        readonly nowMs: () => number;
+        readonly everyMs: number;
+      };
     },
   ) {}
+
+  /** Whether the sink is paused for the engine now. */
+  get yielding(): boolean {
+    return this.options.yieldTo?.policy.paused ?? false;
+  }
+
+  /** The topics its consumer does not fetch now (paused), as the consumer itself says. */
+  pausedTopics(): string[] {
+    return (this.consumer?.paused() ?? []).map((p) => p.topic).sort();
+  }
 
   async ensureIndexes(): Promise<void> {
     const { db } = this.options;
@@ -134,9 +159,33 @@ export class ReadModelSink {
         }
       },
     });
+    this.followEngine(consumer);
+  }
+
+  /** Pauses and resumes the sink's topics as `yieldTo`'s policy says. */
+  private followEngine(consumer: Consumer): void {
+    const { yieldTo, stateTopic, decisionsTopic, logger } = this.options;
+    if (yieldTo === undefined) return;
+    const topics = [{ topic: stateTopic }, { topic: decisionsTopic }];
+    this.yieldTimer = setInterval(() => {
+      const backlog = yieldTo.backlog();
+      const step = yieldTo.policy.step(yieldTo.nowMs(), backlog);
+      if (step === undefined) return;
+      if (step.action === 'pause') {
+        consumer.pause(topics);
+        this.pauses += 1;
+        logger.info('read model paused for the engine', { reason: step.reason, backlog });
+      } else {
+        consumer.resume(topics);
+        logger.info('read model follows its topics again', { reason: step.reason, backlog });
+      }
+    }, yieldTo.everyMs);
+    this.yieldTimer.unref();
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.yieldTimer);
+    this.yieldTimer = undefined;
     await this.consumer?.disconnect();
     this.consumer = undefined;
   }
