@@ -111,6 +111,12 @@ export const HsConnectorEnv = z
     HUBSPOT_POLL_START: z.iso.datetime({ offset: true }).optional(),
     /** Full association and deletion sweep; 0 switches it off. */
     HUBSPOT_SWEEP_INTERVAL_MS: millis(6 * 60 * 60 * 1000),
+    /**
+     * Company versions our writes produced that polls skip instead of reading back (the latest
+     * ones; ~100 bytes each). 120,000: a minute of writes at 190 requests per 10 s, one poll
+     * interval. 0: polls read everything.
+     */
+    HUBSPOT_POLL_SKIP_WRITTEN_MAX: z.coerce.number().int().min(0).max(10_000_000).default(120_000),
     /** Extra properties to read (mapped custom properties, inclusion-list properties). */
     HUBSPOT_COMPANY_PROPERTIES: propertyList,
     HUBSPOT_CONTACT_PROPERTIES: propertyList,
@@ -207,6 +213,8 @@ export interface HsConnectorConfig {
     readonly lookbackMs: number;
     readonly startAt: number | undefined;
     readonly sweepIntervalMs: number;
+    /** Versions of our own writes remembered so that polls skip them (`WrittenVersions`). */
+    readonly skipWrittenMax: number;
   };
   readonly metricsLagIntervalMs: number;
   readonly budgetReportIntervalMs: number;
@@ -276,6 +284,7 @@ export function toConfig(env: HsConnectorEnv): HsConnectorConfig {
       startAt:
         env.HUBSPOT_POLL_START === undefined ? undefined : Date.parse(env.HUBSPOT_POLL_START),
       sweepIntervalMs: env.HUBSPOT_SWEEP_INTERVAL_MS,
+      skipWrittenMax: env.HUBSPOT_POLL_SKIP_WRITTEN_MAX,
     },
     metricsLagIntervalMs: env.METRICS_LAG_INTERVAL_MS,
     budgetReportIntervalMs: env.API_BUDGET_REPORT_INTERVAL_MS,

@@ -29,6 +29,7 @@ import { ConnectionPoller } from './polling/connection-poller.js';
 import { MongoPollState } from './polling/mongo.poll-state.js';
 import { PollOwnership, type Ownership } from './polling/poll-ownership.js';
 import { PollScheduler } from './polling/poll-scheduler.js';
+import { WrittenVersions } from './polling/written-versions.js';
 import { hsConnectorTopics, hsConnectorTopicSpecs, type HsConnectorTopics } from './topics.js';
 import { chunk } from './util/batching.js';
 import { HubSpotWebhookAppApi } from './webhooks/hubspot.webhook-app-api.js';
@@ -72,6 +73,8 @@ export class HsConnectorEngine {
   ownership: Ownership = { owned: new Set(), members: 1 };
   private readonly shutdown = new AbortController();
   private readonly pollState: MongoPollState;
+  /** Versions our writes produced, which this instance's polls skip (shared by both). */
+  private readonly writtenVersions: WrittenVersions;
   private readonly groups: { inbox: string; commands: string; owners: string };
   private inbox: TransactionalPipeline | undefined;
   private commands: TransactionalPipeline | undefined;
@@ -129,6 +132,7 @@ export class HsConnectorEngine {
             clock: options.clock,
           });
     this.pollState = new MongoPollState(options.db);
+    this.writtenVersions = new WrittenVersions(config.polling.skipWrittenMax);
     this.scheduler = new PollScheduler(
       (id, signal) => this.pollerFor(id).run(signal),
       options.logger.child({ component: 'polling' }),
@@ -163,6 +167,7 @@ export class HsConnectorEngine {
       resultsTopic: this.topics.commandResults,
       groupId: this.groups.commands,
       logger: logger.child({ component: 'commands' }),
+      writtenVersions: this.writtenVersions,
     });
     this.inbox = new TransactionalPipeline({
       kafka,
@@ -181,6 +186,12 @@ export class HsConnectorEngine {
       partitionsConsumedConcurrently: config.partitionsConcurrently,
       maxBytesPerFetch: config.fetchMaxBytes,
       handle: (messages, ctx) => commands.handle(messages, ctx),
+      afterCommit: (where) => {
+        commands.committed(where);
+      },
+      afterAbort: (where) => {
+        commands.aborted(where);
+      },
     });
     await this.inbox.start();
     await this.commands.start();
@@ -254,6 +265,7 @@ export class HsConnectorEngine {
       logger: logger.child({ component: 'polling', connectionId }),
       settings: { ...config.polling, sweepPagesPerCycle: 20 },
       concurrency: config.http.concurrency,
+      writtenVersions: this.writtenVersions,
     });
   }
 

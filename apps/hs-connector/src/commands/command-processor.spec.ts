@@ -3,15 +3,17 @@ import { CommandResult, DeadLettered } from '@crm-sync/domain';
 import { InMemoryHubSpotApi } from '../hubspot/in-memory.hubspot-api.js';
 import { BudgetExhaustedError } from '@crm-sync/connector-kit';
 import { batchContext, inbound, SteppingClock, unitDeps } from '../../test/support.js';
+import { WrittenVersions } from '../polling/written-versions.js';
 import { CommandProcessor } from './command-processor.js';
 import { accountIdOf, lifecycle, update, upsert } from '../../test/command-fixtures.js';
 
-function setup() {
+function setup(writtenVersions?: WrittenVersions) {
   const api = new InMemoryHubSpotApi();
   const processor = new CommandProcessor({
     ...unitDeps(api),
     resultsTopic: 'results',
     groupId: 'hs-commands',
+    ...(writtenVersions === undefined ? {} : { writtenVersions }),
   });
   const run = async (values: readonly (string | object)[]) => {
     const out = await processor.handle(inbound(values, 'commands'), batchContext);
@@ -25,7 +27,7 @@ function setup() {
       others: out.filter((m) => m.topic !== 'results' && m.topic !== 'dlq'),
     };
   };
-  return { api, run };
+  return { api, run, processor };
 }
 
 describe('CommandProcessor', () => {
@@ -106,6 +108,27 @@ describe('CommandProcessor', () => {
         (p?.changedProperties ?? []).map(() => p?.changedAt),
       );
     }
+  });
+
+  it('hands the versions it wrote to the polls once its batch committed, none of an aborted one', async () => {
+    const written = new WrittenVersions(100);
+    const { run, processor } = setup(written);
+    const first = await run([upsert(1), upsert(2)]);
+    expect(written.size).toBe(0); // not before the results are committed
+    processor.committed(batchContext);
+    const hits = first.results.flatMap((r) =>
+      r.type === 'sync.command-succeeded.v1' && r.payload.written
+        ? [{ id: r.payload.recordId, modifiedAt: Date.parse(r.payload.written.payload.changedAt) }]
+        : [],
+    );
+    expect(hits).toHaveLength(2);
+    const connectionId = first.results[0]?.connectionId ?? '';
+    expect(written.takeOurs(connectionId, hits)).toEqual(hits);
+
+    await run([upsert(3)]);
+    processor.aborted(batchContext);
+    processor.committed(batchContext); // the next batch of the partition: nothing staged
+    expect(written.size).toBe(0);
   });
 
   it('turns a 207 partial failure into per-record results', async () => {

@@ -9,6 +9,7 @@ import type { BatchContext, InboundMessage, OutboundMessage } from '@crm-sync/ka
 import type { Logger } from '@crm-sync/runtime';
 import { z } from 'zod';
 import { writtenChangeEvent } from '../changes/change-events.js';
+import type { WrittenVersions } from '../polling/written-versions.js';
 import type { Connections, ConnectionRuntime } from '../connections/connection-runtime.js';
 import { HubSpotRequestError } from '../hubspot/failures.js';
 import {
@@ -36,6 +37,11 @@ export interface CommandProcessorDeps {
   readonly concurrency: number;
   /** Aborted at shutdown: a batch held for the budget lets go at once. */
   readonly signal: AbortSignal;
+  /**
+   * Where the versions our writes produced go once their results are committed (`committed`),
+   * so that this instance's polls need not read them back.
+   */
+  readonly writtenVersions?: WrittenVersions;
 }
 
 type WriteKind = 'upsert' | 'update';
@@ -73,10 +79,30 @@ interface Written {
 export class CommandProcessor {
   /** Per connection (its runtime, replaced when its settings change) and kind of write. */
   private readonly pools = new WeakMap<ConnectionRuntime, Record<WriteKind, WriteCoalescer>>();
+  /** Per input partition: the versions its batch in hand wrote, until its transaction ends. */
+  private readonly staged = new Map<
+    string,
+    { connectionId: string; id: string; version: number }[]
+  >();
 
   constructor(private readonly deps: CommandProcessorDeps) {}
 
+  /** The batch of `where` committed: the versions it wrote are known to the engine now. */
+  committed(where: { readonly topic: string; readonly partition: number }): void {
+    const key = `${where.topic}:${String(where.partition)}`;
+    const versions = this.staged.get(key);
+    this.staged.delete(key);
+    for (const v of versions ?? [])
+      this.deps.writtenVersions?.record(v.connectionId, [[v.id, v.version]]);
+  }
+
+  /** The batch of `where` failed: its results were not published, nor are its versions. */
+  aborted(where: { readonly topic: string; readonly partition: number }): void {
+    this.staged.delete(`${where.topic}:${String(where.partition)}`);
+  }
+
   async handle(messages: readonly InboundMessage[], ctx: BatchContext): Promise<OutboundMessage[]> {
+    this.staged.delete(`${ctx.topic}:${String(ctx.partition)}`);
     try {
       return await this.process(messages, ctx);
     } catch (e) {
@@ -137,8 +163,10 @@ export class CommandProcessor {
         // learns the written values with the result, once.
         const change = written.changes.get(g.input.id);
         const last = g.commands.at(-1);
-        if (change !== undefined && last !== undefined && outcome.outcome === 'succeeded')
+        if (change !== undefined && last !== undefined && outcome.outcome === 'succeeded') {
           outcomes.set(last, { ...outcome, written: change });
+          this.stage(ctx, change);
+        }
       }
       captured += written.changes.size;
       await ctx.heartbeat().catch(() => undefined);
@@ -169,6 +197,17 @@ export class CommandProcessor {
       );
     }
     return results;
+  }
+
+  private stage(ctx: BatchContext, change: HubSpotCompanyChangeEvent): void {
+    const key = `${ctx.topic}:${String(ctx.partition)}`;
+    const list = this.staged.get(key) ?? [];
+    list.push({
+      connectionId: change.connectionId,
+      id: change.payload.recordId,
+      version: Date.parse(change.payload.changedAt),
+    });
+    this.staged.set(key, list);
   }
 
   /**

@@ -6,10 +6,11 @@ import { InMemoryHubSpotApi } from '../hubspot/in-memory.hubspot-api.js';
 import { propertySets } from '../hubspot/properties.js';
 import { ConnectionPoller } from './connection-poller.js';
 import { InMemoryPollState } from './in-memory.poll-state.js';
+import { WrittenVersions } from './written-versions.js';
 
 const T = Date.parse('2026-03-01T12:00:00Z');
 
-function setup(options: { publishFails?: () => boolean } = {}) {
+function setup(options: { publishFails?: () => boolean; written?: WrittenVersions } = {}) {
   const api = new InMemoryHubSpotApi();
   const state = new InMemoryPollState();
   const clock = new ManualClock(T);
@@ -34,6 +35,7 @@ function setup(options: { publishFails?: () => boolean } = {}) {
       sweepPagesPerCycle: 5,
     },
     concurrency: 2,
+    ...(options.written === undefined ? {} : { writtenVersions: options.written }),
   });
   return { api, state, clock, published, poller, signal: new AbortController().signal };
 }
@@ -60,6 +62,31 @@ describe('ConnectionPoller', () => {
     expect(state.cursors.get('c1:companies')?.watermark).toBe(T);
 
     // The next poll re-reads the overlap but reports nothing twice and reads no record again.
+    await clock.advance(1_000);
+    const reads = api.count('companies.read');
+    expect(await poller.pollObject('companies', signal)).toBe(0);
+    expect(api.count('companies.read')).toBe(reads);
+  });
+
+  it('reads no company at a version our writes published, and reads a later one', async () => {
+    const written = new WrittenVersions(100);
+    const { api, clock, published, poller, signal } = setup({ written });
+    const ours = api.put('companies', { name: 'Ours' }, { at: T - 2_000 });
+    const edited = api.put('companies', { name: 'Ours, then edited' }, { at: T - 3_000 });
+    const theirs = api.put('companies', { name: 'Theirs' }, { at: T - 1_000 });
+    written.record('c1', [
+      [ours, T - 2_000],
+      [edited, T - 3_000],
+    ]);
+    // Someone edits the second after our write: a version we never wrote.
+    api.put('companies', { phone: '+1 555' }, { id: edited, at: T - 500 });
+
+    expect(await poller.pollObject('companies', signal)).toBe(2);
+    expect(ids(published).sort()).toEqual([edited, theirs].sort());
+    expect(api.count('companies.read')).toBe(1);
+    expect(written.size).toBe(1); // the version found was forgotten; the outdated one stays
+
+    // The next poll's overlap finds ours again: it is among the seen versions now.
     await clock.advance(1_000);
     const reads = api.count('companies.read');
     expect(await poller.pollObject('companies', signal)).toBe(0);

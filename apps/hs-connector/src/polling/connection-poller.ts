@@ -15,6 +15,7 @@ import { chunk, mapConcurrent } from '../util/batching.js';
 import { associationDiff, polledChange, rememberSeen, unseen } from './poll-changes.js';
 import type { PollStateStore, SweepState } from './poll-state.port.js';
 import { pollRange, scanModified } from './windows.js';
+import type { WrittenVersions } from './written-versions.js';
 
 export interface PollSettings {
   readonly intervalMs: number;
@@ -38,6 +39,8 @@ export interface ConnectionPollerDeps {
   readonly logger: Logger;
   readonly settings: PollSettings;
   readonly concurrency: number;
+  /** Company versions our writes published: found by a poll, they are not read back. */
+  readonly writtenVersions?: Pick<WrittenVersions, 'takeOurs'>;
 }
 
 const OBJECTS: readonly ObjectType[] = ['companies', 'contacts'];
@@ -47,7 +50,8 @@ const OBJECTS: readonly ObjectType[] = ['companies', 'contacts'];
  * that owns the connection. Each cycle polls companies and contacts by hs_lastmodifieddate from
  * the durable watermark minus the lookback overlap, then advances a bounded part of the full
  * sweep. Every request is `backfill`: live work (webhooks, commands) goes first. The watermark
- * moves only after the events up to it are acknowledged by Kafka.
+ * moves only after the events up to it are acknowledged by Kafka. Companies found at a version
+ * our own writes published are not read (`WrittenVersions`).
  */
 export class ConnectionPoller {
   constructor(private readonly deps: ConnectionPollerDeps) {}
@@ -97,9 +101,15 @@ export class ConnectionPoller {
     )) {
       signal.throwIfAborted();
       const fresh = unseen(step.hits, seen);
+      // Versions our writes published reached the engine with their command results.
+      const ours = new Set(
+        object === 'companies'
+          ? (this.deps.writtenVersions?.takeOurs(connectionId, fresh) ?? []).map((h) => h.id)
+          : [],
+      );
       const records = await this.readRecords(
         object,
-        fresh.map((h) => h.id),
+        fresh.filter((h) => !ours.has(h.id)).map((h) => h.id),
       );
       const events: HubSpotChangeEvent[] = [];
       for (const record of records) {
