@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
+import {
+  silentLogger as silent,
+  testBrokers as brokers,
+  uniqueName as unique,
+} from './broker.fixture.js';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { createKafka } from './client.js';
 import { partitionForKey } from './partitioner.js';
 import { ensureTopics } from './topics.js';
 
-// This lib sits below @crm-sync/testing, so it reads the broker address itself.
-const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
-const unique = (name: string) => `${name}-${randomBytes(4).toString('hex')}`;
 const PARTITIONS = 7;
 
 let kafka: Kafka;

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { silentLogger as silent, testBrokers as brokers } from './broker.fixture.js';
 import { randomBytes } from 'node:crypto';
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import { createKafka } from './client.js';
 import { ensureTopics } from './topics.js';
 
-// This lib sits below @crm-sync/testing, so it reads the broker address itself.
-const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092').split(',');
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 let admin: Admin;
 
 beforeAll(async () => {
