@@ -186,12 +186,6 @@ export class HsConnectorEngine {
       partitionsConsumedConcurrently: config.partitionsConcurrently,
       maxBytesPerFetch: config.fetchMaxBytes,
       handle: (messages, ctx) => commands.handle(messages, ctx),
-      afterCommit: (where) => {
-        commands.committed(where);
-      },
-      afterAbort: (where) => {
-        commands.aborted(where);
-      },
     });
     await this.inbox.start();
     await this.commands.start();

@@ -50,11 +50,25 @@ export function unitDeps(api: HubSpotApi): ProcessorDeps {
   };
 }
 
+/** A batch's context whose commit effects are dropped (see `committingContext`). */
 export const batchContext: BatchContext = {
   topic: 't',
   partition: 0,
   heartbeat: () => Promise.resolve(),
+  onCommit: () => undefined,
 };
+
+/** A batch's context that keeps its commit effects: `commit()` runs them, as a commit would. */
+export function committingContext(): BatchContext & { commit(): void } {
+  const effects: (() => void)[] = [];
+  return {
+    ...batchContext,
+    onCommit: (effect) => effects.push(effect),
+    commit: () => {
+      for (const effect of effects.splice(0)) effect();
+    },
+  };
+}
 
 /** Kafka messages as a pipeline hands them to a handler. */
 export function inbound(values: readonly (string | object)[], topic = 'in'): InboundMessage[] {

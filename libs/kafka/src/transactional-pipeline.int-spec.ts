@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 describe('TransactionalPipeline.backlog', () => {
-  it('counts the messages behind the batch in hand, and none once all are done', async () => {
+  it('counts the messages behind the batch in hand, and none once all are done; runs commit effects', async () => {
     const topic = unique('pipeline-backlog');
     await ensureTopics(admin, [{ topic, partitions: 1 }]);
     const total = 200;
@@ -42,6 +42,7 @@ describe('TransactionalPipeline.backlog', () => {
       });
     }
     const seen: { from: number; size: number; backlog: number }[] = [];
+    let committed = 0;
     let lastHandled!: () => void;
     const done = new Promise<void>((resolve) => (lastHandled = resolve));
     const pipeline: TransactionalPipeline = new TransactionalPipeline({
@@ -51,10 +52,14 @@ describe('TransactionalPipeline.backlog', () => {
       logger: silent,
       // A few messages per fetch, so that most of the topic waits behind the first batch.
       maxBytesPerPartition: 4_096,
-      handle: (messages) => {
+      handle: (messages, ctx) => {
         const from = Number(messages[0]?.offset);
         seen.push({ from, size: messages.length, backlog: pipeline.backlog() });
-        if (messages.some((m) => m.offset === String(total - 1))) lastHandled();
+        const last = messages.some((m) => m.offset === String(total - 1));
+        ctx.onCommit(() => {
+          committed += messages.length;
+          if (last) lastHandled();
+        });
         return Promise.resolve([]);
       },
     });
@@ -66,6 +71,8 @@ describe('TransactionalPipeline.backlog', () => {
       expect(seen[0]?.from).toBe(0);
       for (const { from, size, backlog } of seen) expect(backlog).toBe(total - from - size);
       expect(pipeline.backlog()).toBe(0);
+      // Every message's batch committed at least once (a redelivered one twice).
+      expect(committed).toBeGreaterThanOrEqual(total);
     } finally {
       await pipeline.stop();
     }

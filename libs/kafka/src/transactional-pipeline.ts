@@ -32,6 +32,11 @@ export interface BatchContext {
   readonly partition: number;
   /** Call during long work so the group does not evict this member. */
   heartbeat(): Promise<void>;
+  /**
+   * Runs `effect` once this batch's transaction has committed (its outputs are visible), and
+   * never if it aborts: for in-process effects that may only follow published outputs.
+   */
+  onCommit(effect: () => void): void;
 }
 
 /**
@@ -212,11 +217,13 @@ export class TransactionalPipeline {
     }
     const where = { topic: batch.topic, partition: batch.partition };
     const inbound = batch.messages.map((m) => inboundOf(batch.topic, batch.partition, m));
+    const onCommit: (() => void)[] = [];
     let outputs: readonly OutboundMessage[];
     try {
       outputs = await this.options.handle(inbound, {
         ...where,
         heartbeat: () => payload.heartbeat(),
+        onCommit: (effect) => onCommit.push(effect),
       });
     } catch (e) {
       this.options.afterAbort?.(where);
@@ -266,6 +273,7 @@ export class TransactionalPipeline {
       throw e;
     }
     this.options.afterCommit?.(where);
+    for (const effect of onCommit) effect();
     // Move the fetch position on; the offsets themselves were committed by the transaction.
     payload.resolveOffset(batch.lastOffset());
   }

@@ -2,7 +2,13 @@ import { describe, expect, it } from '@jest/globals';
 import { CommandResult, DeadLettered } from '@crm-sync/domain';
 import { InMemoryHubSpotApi } from '../hubspot/in-memory.hubspot-api.js';
 import { BudgetExhaustedError } from '@crm-sync/connector-kit';
-import { batchContext, inbound, SteppingClock, unitDeps } from '../../test/support.js';
+import {
+  batchContext,
+  committingContext,
+  inbound,
+  SteppingClock,
+  unitDeps,
+} from '../../test/support.js';
 import { WrittenVersions } from '../polling/written-versions.js';
 import { CommandProcessor } from './command-processor.js';
 import { accountIdOf, lifecycle, update, upsert } from '../../test/command-fixtures.js';
@@ -15,8 +21,8 @@ function setup(writtenVersions?: WrittenVersions) {
     groupId: 'hs-commands',
     ...(writtenVersions === undefined ? {} : { writtenVersions }),
   });
-  const run = async (values: readonly (string | object)[]) => {
-    const out = await processor.handle(inbound(values, 'commands'), batchContext);
+  const run = async (values: readonly (string | object)[], ctx = batchContext) => {
+    const out = await processor.handle(inbound(values, 'commands'), ctx);
     return {
       results: out
         .filter((m) => m.topic === 'results')
@@ -27,7 +33,7 @@ function setup(writtenVersions?: WrittenVersions) {
       others: out.filter((m) => m.topic !== 'results' && m.topic !== 'dlq'),
     };
   };
-  return { api, run, processor };
+  return { api, run };
 }
 
 describe('CommandProcessor', () => {
@@ -112,10 +118,11 @@ describe('CommandProcessor', () => {
 
   it('hands the versions it wrote to the polls once its batch committed, none of an aborted one', async () => {
     const written = new WrittenVersions(100);
-    const { run, processor } = setup(written);
-    const first = await run([upsert(1), upsert(2)]);
+    const { run } = setup(written);
+    const ctx = committingContext();
+    const first = await run([upsert(1), upsert(2)], ctx);
     expect(written.size).toBe(0); // not before the results are committed
-    processor.committed(batchContext);
+    ctx.commit();
     const hits = first.results.flatMap((r) =>
       r.type === 'sync.command-succeeded.v1' && r.payload.written
         ? [{ id: r.payload.recordId, modifiedAt: Date.parse(r.payload.written.payload.changedAt) }]
@@ -125,9 +132,8 @@ describe('CommandProcessor', () => {
     const connectionId = first.results[0]?.connectionId ?? '';
     expect(written.takeOurs(connectionId, hits)).toEqual(hits);
 
-    await run([upsert(3)]);
-    processor.aborted(batchContext);
-    processor.committed(batchContext); // the next batch of the partition: nothing staged
+    // A batch whose transaction aborts never runs its commit effects.
+    await run([upsert(3)], committingContext());
     expect(written.size).toBe(0);
   });
 

@@ -38,8 +38,8 @@ export interface CommandProcessorDeps {
   /** Aborted at shutdown: a batch held for the budget lets go at once. */
   readonly signal: AbortSignal;
   /**
-   * Where the versions our writes produced go once their results are committed (`committed`),
-   * so that this instance's polls need not read them back.
+   * Where the versions our writes produced go once their results are committed, so that this
+   * instance's polls need not read them back.
    */
   readonly writtenVersions?: WrittenVersions;
 }
@@ -79,30 +79,10 @@ interface Written {
 export class CommandProcessor {
   /** Per connection (its runtime, replaced when its settings change) and kind of write. */
   private readonly pools = new WeakMap<ConnectionRuntime, Record<WriteKind, WriteCoalescer>>();
-  /** Per input partition: the versions its batch in hand wrote, until its transaction ends. */
-  private readonly staged = new Map<
-    string,
-    { connectionId: string; id: string; version: number }[]
-  >();
 
   constructor(private readonly deps: CommandProcessorDeps) {}
 
-  /** The batch of `where` committed: the versions it wrote are known to the engine now. */
-  committed(where: { readonly topic: string; readonly partition: number }): void {
-    const key = `${where.topic}:${String(where.partition)}`;
-    const versions = this.staged.get(key);
-    this.staged.delete(key);
-    for (const v of versions ?? [])
-      this.deps.writtenVersions?.record(v.connectionId, [[v.id, v.version]]);
-  }
-
-  /** The batch of `where` failed: its results were not published, nor are its versions. */
-  aborted(where: { readonly topic: string; readonly partition: number }): void {
-    this.staged.delete(`${where.topic}:${String(where.partition)}`);
-  }
-
   async handle(messages: readonly InboundMessage[], ctx: BatchContext): Promise<OutboundMessage[]> {
-    this.staged.delete(`${ctx.topic}:${String(ctx.partition)}`);
     try {
       return await this.process(messages, ctx);
     } catch (e) {
@@ -152,6 +132,8 @@ export class CommandProcessor {
       ...plan.updates.map((g): [WriteKind, readonly WriteGroup[]] => ['update', g]),
     ];
     const outcomes = new Map<HubSpotCommand, CommandOutcome>();
+    /** Company id → the version written, handed to the polls once the results are committed. */
+    const versions: [string, number][] = [];
     let captured = 0;
     await mapConcurrent(requests, this.deps.concurrency, async ([kind, groups]) => {
       const written = await this.write(runtime, kind, groups);
@@ -165,7 +147,7 @@ export class CommandProcessor {
         const last = g.commands.at(-1);
         if (change !== undefined && last !== undefined && outcome.outcome === 'succeeded') {
           outcomes.set(last, { ...outcome, written: change });
-          this.stage(ctx, change);
+          versions.push([change.payload.recordId, Date.parse(change.payload.changedAt)]);
         }
       }
       captured += written.changes.size;
@@ -173,6 +155,11 @@ export class CommandProcessor {
     });
     const completedAt = new Date(this.deps.clock.now()).toISOString();
     const connection = runtime.config.connectionId;
+    const written = this.deps.writtenVersions;
+    if (written !== undefined && versions.length > 0)
+      ctx.onCommit(() => {
+        written.record(connection, versions);
+      });
     const done: { connection: string; command: string; outcome: string }[] = [];
     const results = commands.flatMap((c) => {
       const outcome = outcomes.get(c);
@@ -197,17 +184,6 @@ export class CommandProcessor {
       );
     }
     return results;
-  }
-
-  private stage(ctx: BatchContext, change: HubSpotCompanyChangeEvent): void {
-    const key = `${ctx.topic}:${String(ctx.partition)}`;
-    const list = this.staged.get(key) ?? [];
-    list.push({
-      connectionId: change.connectionId,
-      id: change.payload.recordId,
-      version: Date.parse(change.payload.changedAt),
-    });
-    this.staged.set(key, list);
   }
 
   /**

@@ -57,6 +57,7 @@ export class WrittenVersions {
 
   /** Oldest first, from the connection just recorded into, then from the others. */
   private evict(first: Map<string, number>): void {
+    if (this.count <= this.max) return;
     for (const held of [first, ...this.byConnection.values()]) {
       for (const id of held.keys()) {
         if (this.count <= this.max) return;
