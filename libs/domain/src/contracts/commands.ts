@@ -189,14 +189,26 @@ export function idempotencyKey(input: {
   return `${input.type}:${recordKey(input.connectionId, input.subject)}:${digest}`;
 }
 
-/** JSON with object keys sorted, so equal values always serialise the same. */
+/**
+ * JSON with object keys sorted, so equal values always serialise the same. Built in one pass
+ * (every command's idempotency key goes through it): keys sorted as strings, which is the order
+ * of `<` on them; `undefined` members left out, as `JSON.stringify` does.
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return out + ']';
+  }
+  const record = value as Record<string, unknown>;
+  let out = '{';
+  for (const key of Object.keys(record).sort()) {
+    const member = record[key];
+    if (member === undefined) continue;
+    out += (out.length === 1 ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(member);
+  }
+  return out + '}';
 }
 
 /** FNV-1a, 64 bit, hex. Not cryptographic: it only has to be stable and well spread. */

@@ -28,22 +28,28 @@ export function compactTimes(
   times: Readonly<Record<string, string>>,
 ): StoredTimes {
   // `all` may stand for the most common time of the row's values only if each value has a time.
-  let all: string | undefined;
   // (JSON drops keys whose value is undefined: they are no values of the stored row.)
-  const keys = Object.keys(values).filter((k) => values[k] !== undefined);
-  if (keys.length > 0 && keys.every((k) => Object.hasOwn(times, k))) {
-    const counts = new Map<string, number>();
-    for (const k of keys) {
-      const t = times[k] as string;
-      counts.set(t, (counts.get(t) ?? 0) + 1);
+  let all: string | undefined;
+  const counts = new Map<string, number>();
+  let everyValueTimed = true;
+  for (const k of Object.keys(values)) {
+    if (values[k] === undefined) continue;
+    if (!Object.hasOwn(times, k)) {
+      everyValueTimed = false;
+      break;
     }
+    const t = times[k] as string;
+    counts.set(t, (counts.get(t) ?? 0) + 1);
+  }
+  if (everyValueTimed) {
     let best = 0;
     for (const [t, n] of counts) {
       if (n > best || (n === best && all !== undefined && t > all)) [all, best] = [t, n];
     }
   }
   const groups = new Map<string, string[]>();
-  for (const [field, t] of Object.entries(times)) {
+  for (const field of Object.keys(times)) {
+    const t = times[field] as string;
     if (t === all && Object.hasOwn(values, field) && values[field] !== undefined) continue;
     const group = groups.get(t);
     if (group) group.push(field);
