@@ -72,24 +72,11 @@ function varintSize(n) {
   return bytes;
 }
 
-/** Length and text of a key, value or header value as the shipped encoder writes it. */
-function bytesOf(value) {
-  if (value === null || value === undefined) return { len: -1, text: null };
-  if (Buffer.isBuffer(value)) return { len: value.length, text: value };
-  const text = String(value);
-  return { len: Buffer.byteLength(text, 'utf8'), text };
-}
-
-/** [key, value] pairs of a message's headers, arrays spread, in the shipped order. */
-function headerPairs(headers) {
-  const pairs = [];
-  if (!headers) return pairs;
-  for (const key of Object.keys(headers)) {
-    const v = headers[key];
-    if (Array.isArray(v)) for (const x of v) pairs.push([key, x]);
-    else pairs.push([key, v]);
-  }
-  return pairs;
+/** Bytes of a key, value or header value as the shipped encoder writes it: -1 for null. */
+function lengthOf(value) {
+  if (value === null || value === undefined) return -1;
+  if (Buffer.isBuffer(value)) return value.length;
+  return Buffer.byteLength(String(value), 'utf8');
 }
 
 /** Timestamps of a partition's batch exactly as the shipped encoder picks them. */
@@ -102,9 +89,26 @@ function batchTimes(messages, now) {
   return { first: list[0], max: list[list.length - 1] };
 }
 
+/** Per record in a partition's plan: timestamp delta, key, value and body lengths, headers. */
+const DELTA = 0;
+const KEY_LEN = 1;
+const VALUE_LEN = 2;
+const BODY_LEN = 3;
+const HEADER_COUNT = 4;
+const RECORD_FIELDS = 5;
+
+/** A header's key and value lengths, appended to `lens`; its bytes in the record body. */
+function planHeader(lens, keyLen, value) {
+  const valueLen = lengthOf(value);
+  lens.push(keyLen, valueLen);
+  return varintSize(keyLen) + keyLen + varintSize(valueLen) + Math.max(0, valueLen);
+}
+
 /**
  * Measures the whole request, or null when a value needs the shipped encoders (a timestamp
- * delta that is not a safe integer).
+ * delta that is not a safe integer). A partition's plan is numbers only (`sizes`, RECORD_FIELDS
+ * per record, and its headers' lengths in order): a request carries a whole command batch, and
+ * objects per record would outlive several young-generation collections while it is measured.
  */
 function planRequest({ transactionalId, topicData }) {
   let size = (transactionalId == null ? 0 : Buffer.byteLength(transactionalId, 'utf8')) + 2;
@@ -118,32 +122,43 @@ function planRequest({ transactionalId, topicData }) {
       const now = Date.now();
       const times = batchTimes(p.messages, now);
       const first = Number(times.first);
-      const records = [];
+      const sizes = new Float64Array(p.messages.length * RECORD_FIELDS);
+      const headerLens = [];
       let recordsSize = 0;
       for (let i = 0; i < p.messages.length; i++) {
         const m = p.messages[i];
         const delta = (m.timestamp || now) - first;
         if (!Number.isSafeInteger(delta)) return null;
-        const key = bytesOf(m.key);
-        const value = bytesOf(m.value);
-        const headers = headerPairs(m.headers).map(([k, v]) => ({
-          key: k,
-          keyLen: Buffer.byteLength(k, 'utf8'),
-          value: bytesOf(v),
-        }));
+        const keyLen = lengthOf(m.key);
+        const valueLen = lengthOf(m.value);
         let body = 1 + varintSize(delta) + varintSize(i);
-        body += varintSize(key.len) + Math.max(0, key.len);
-        body += varintSize(value.len) + Math.max(0, value.len);
-        body += varintSize(headers.length);
-        for (const h of headers) {
-          body += varintSize(h.keyLen) + h.keyLen + varintSize(h.value.len);
-          body += Math.max(0, h.value.len);
+        body += varintSize(keyLen) + Math.max(0, keyLen);
+        body += varintSize(valueLen) + Math.max(0, valueLen);
+        let headerCount = 0;
+        if (m.headers) {
+          for (const key of Object.keys(m.headers)) {
+            const keyLen = Buffer.byteLength(key, 'utf8');
+            const v = m.headers[key];
+            if (Array.isArray(v)) {
+              for (const x of v) body += planHeader(headerLens, keyLen, x);
+              headerCount += v.length;
+            } else {
+              body += planHeader(headerLens, keyLen, v);
+              headerCount++;
+            }
+          }
         }
-        records.push({ delta, key, value, headers, body });
+        body += varintSize(headerCount);
+        const at = i * RECORD_FIELDS;
+        sizes[at + DELTA] = delta;
+        sizes[at + KEY_LEN] = keyLen;
+        sizes[at + VALUE_LEN] = valueLen;
+        sizes[at + BODY_LEN] = body;
+        sizes[at + HEADER_COUNT] = headerCount;
         recordsSize += varintSize(body) + body;
       }
       const batchSize = BATCH_HEAD + BATCH_BODY_HEAD + recordsSize;
-      partitions.push({ data: p, times, records, batchSize });
+      partitions.push({ data: p, times, sizes, headerLens, batchSize });
       size += 4 + 4 + batchSize; // partition, record set size, record set
     }
     topics.push({ name, partitions });
@@ -180,12 +195,18 @@ class Writer {
     }
     this.buf[this.at++] = v;
   }
-  /** A length-prefixed (varint) key, value or header value; -1 for null. */
-  bytes({ len, text }) {
+  /** A length-prefixed (varint) key, value or header value of `len` bytes (-1: null). */
+  bytes(value, len) {
     this.varint(len);
     if (len <= 0) return;
-    if (typeof text === 'string') this.at += this.buf.write(text, this.at, len, 'utf8');
-    else this.at += text.copy(this.buf, this.at);
+    if (Buffer.isBuffer(value)) this.at += value.copy(this.buf, this.at);
+    else this.at += this.buf.write(String(value), this.at, len, 'utf8');
+  }
+  /** A header: its key (`keyLen` bytes) and value. */
+  header(key, keyLen, value, valueLen) {
+    this.varint(keyLen);
+    this.at += this.buf.write(key, this.at, keyLen, 'utf8');
+    this.bytes(value, valueLen);
   }
   string16(text) {
     if (text == null) return this.int16(-1);
@@ -215,26 +236,38 @@ function writeRequest({ acks, timeout, transactionalId, producerId, producerEpoc
       w.int32(0); // the CRC, written below
       const bodyAt = w.at;
       w.int16(transactionalId ? TRANSACTIONAL_MASK : 0);
-      w.int32(p.records.length - 1);
+      w.int32(p.data.messages.length - 1);
       w.int64(p.times.first);
       w.int64(p.times.max);
       w.int64(producerId);
       w.int16(producerEpoch);
       w.int32(p.data.firstSequence);
-      w.int32(p.records.length);
-      for (let i = 0; i < p.records.length; i++) {
-        const r = p.records[i];
-        w.varint(r.body);
+      w.int32(p.data.messages.length);
+      const messages = p.data.messages;
+      let h = 0;
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i];
+        const at = i * RECORD_FIELDS;
+        w.varint(p.sizes[at + BODY_LEN]);
         w.int8(0); // record attributes
-        w.varint(r.delta);
+        w.varint(p.sizes[at + DELTA]);
         w.varint(i);
-        w.bytes(r.key);
-        w.bytes(r.value);
-        w.varint(r.headers.length);
-        for (const h of r.headers) {
-          w.varint(h.keyLen);
-          w.at += w.buf.write(h.key, w.at, h.keyLen, 'utf8');
-          w.bytes(h.value);
+        w.bytes(m.key, p.sizes[at + KEY_LEN]);
+        w.bytes(m.value, p.sizes[at + VALUE_LEN]);
+        w.varint(p.sizes[at + HEADER_COUNT]);
+        if (m.headers) {
+          for (const key of Object.keys(m.headers)) {
+            const v = m.headers[key];
+            if (Array.isArray(v)) {
+              for (const x of v) {
+                w.header(key, p.headerLens[h], x, p.headerLens[h + 1]);
+                h += 2;
+              }
+            } else {
+              w.header(key, p.headerLens[h], v, p.headerLens[h + 1]);
+              h += 2;
+            }
+          }
         }
       }
       w.buf.writeUInt32BE(crc32C(w.buf.subarray(bodyAt, w.at)), crcAt);
