@@ -190,6 +190,28 @@ export function idempotencyKey(input: {
 }
 
 /**
+ * Sorts strings in place in the order of `<`: a binary insertion sort, which allocates nothing
+ * (`Array.prototype.sort` copies into work arrays: 164 MB of garbage in 6 s of the sync-rules
+ * bench) and suits the few dozen keys of an object, often already in order.
+ */
+function sortInPlace(keys: string[]): string[] {
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if ((keys[i - 1] as string) < key) continue;
+    let lo = 0;
+    let hi = i - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((keys[mid] as string) < key) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let j = i; j > lo; j--) keys[j] = keys[j - 1] as string;
+    keys[lo] = key;
+  }
+  return keys;
+}
+
+/**
  * JSON with object keys sorted, so equal values always serialise the same. Built in one pass
  * (every command's idempotency key goes through it): keys sorted as strings, which is the order
  * of `<` on them; `undefined` members left out, as `JSON.stringify` does.
@@ -203,7 +225,7 @@ export function canonicalJson(value: unknown): string {
   }
   const record = value as Record<string, unknown>;
   let out = '{';
-  for (const key of Object.keys(record).sort()) {
+  for (const key of sortInPlace(Object.keys(record))) {
     const member = record[key];
     if (member === undefined) continue;
     out += (out.length === 1 ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(member);

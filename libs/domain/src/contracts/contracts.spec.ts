@@ -255,6 +255,41 @@ describe('commands', () => {
     expect(canonicalJson(undefined)).toBe('null');
   });
 
+  it('orders keys as a sort by < does, whatever order they were set in', () => {
+    const reference = (value: unknown): string => {
+      if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+      if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+      const entries = Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(',')}}`;
+    };
+    let seed = 99;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    const names = [
+      'a',
+      'b',
+      'Z',
+      'name',
+      'Name',
+      'hs_lead_status',
+      '10',
+      '9',
+      'é',
+      '',
+      'a_b',
+      'ab',
+    ];
+    for (let n = 0; n < 500; n++) {
+      const value: Record<string, unknown> = {};
+      for (let k = next() % 40; k > 0; k--) {
+        const name = `${names[next() % names.length] ?? ''}${String(next() % 3 === 0 ? next() % 50 : '')}`;
+        value[name] = next() % 5 === 0 ? undefined : next() % 2 === 0 ? { [name]: k } : k;
+      }
+      expect(canonicalJson(value)).toBe(reference(value));
+    }
+  });
+
   it('parses results of both outcomes', () => {
     const common = {
       commandId: 'cmd-1',
