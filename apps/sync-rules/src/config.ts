@@ -35,9 +35,9 @@ export const SyncRulesConfig = z.object({
   SYNC_RULES_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(2),
   /**
    * Most bytes of one fetch of the decide and route stages (each holds a fetch, decoded, until
-   * all its batches are done).
+   * all its batches are done, and what a batch decides until its transaction commits).
    */
-  SYNC_RULES_FETCH_MAX_BYTES: kafkaFetchMaxBytes(4_194_304),
+  SYNC_RULES_FETCH_MAX_BYTES: kafkaFetchMaxBytes(524_288),
   /**
    * Where the engine's state lives: `disk` (a SQLite file, outside the JS heap: memory stays
    * flat however many records there are) or `memory` (the JS heap: a little faster, grows with

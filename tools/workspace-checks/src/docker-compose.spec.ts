@@ -7,6 +7,7 @@ import {
   nodeFlagsFor,
   PROCESS_ENV,
   SERVICE_NODE_FLAGS,
+  SYNC_RULES_NODE_FLAGS,
 } from '@crm-sync/runtime';
 import { parse } from 'yaml';
 
@@ -73,12 +74,16 @@ describe('docker-compose.yml', () => {
     },
   );
 
-  it('runs the services, not the sandboxes, with V8 flags: the connectors with their own', () => {
+  it('runs the services, not the sandboxes, with V8 flags: the connectors and sync-rules with their own', () => {
     expect(SERVICE_NODE_FLAGS.length).toBeGreaterThan(0);
     expect(CONNECTOR_NODE_FLAGS).not.toEqual(SERVICE_NODE_FLAGS);
+    expect(SYNC_RULES_NODE_FLAGS).not.toEqual(SERVICE_NODE_FLAGS);
     for (const name of APPS) {
-      const flags = name.endsWith('-connector') ? CONNECTOR_NODE_FLAGS : SERVICE_NODE_FLAGS;
-      expect(services[name]?.command).toEqual(expect.arrayContaining([...flags]));
+      expect(services[name]?.command).toEqual([
+        'node',
+        ...nodeFlagsFor(name),
+        `apps/${name}/dist/main.js`,
+      ]);
     }
     for (const name of SANDBOXES)
       expect(services[name]?.command).toEqual(['node', `apps/${name}/dist/main.js`]);
