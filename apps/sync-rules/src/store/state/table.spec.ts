@@ -116,6 +116,14 @@ describe.each(storages)('Table on %s storage', (_kind, make) => {
     expect([t.idsBy('tag', 'a', 'x'), t.idsBy('tag', 'a', 'y')]).toEqual([[], []]);
     expect(t.idsBy('tag', 'a', 'z')).toEqual([id('a', 1)]);
     expect(t.idsBy('nope', 'a', 'z')).toEqual([]);
+
+    t.apply(id('a', 1), 3, { tags: ['z', 'x'] }); // keeps z, gains x
+    t.apply(id('b', 1), 2, { tags: ['x'] }); // unchanged values, new version
+    expect([t.idsBy('tag', 'a', 'z'), t.idsBy('tag', 'a', 'x')]).toEqual([
+      [id('a', 1)],
+      [id('a', 1)],
+    ]);
+    expect(t.idsBy('tag', 'b', 'x')).toEqual([id('b', 1)]);
   });
 
   it("scans one connection's rows across pages, not another's that shares its prefix", () => {

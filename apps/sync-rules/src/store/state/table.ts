@@ -185,13 +185,12 @@ export class Table<T> {
     const held = this.derived ? this.rows.get(id) : undefined;
     const heldSeq = this.derived ? (held?.seq ?? 0) : this.rows.seqOf(id);
     if (heldSeq >= seq) return false;
-    if (held !== undefined) {
-      const old = this.parse(held.json);
-      this.unindex(id, old);
-      this.countRow(id, old, -1);
-    }
+    const old = held === undefined ? undefined : this.parse(held.json);
+    const before = old === undefined ? [] : this.indexEntries(id, old);
+    if (old !== undefined) this.countRow(id, old, -1);
     this.shared.delete(id);
     if (stored === undefined || stored === null) {
+      this.unindex(id, before);
       if (heldSeq !== 0) {
         this.rows.delete(id);
         this.rowCount--;
@@ -203,19 +202,36 @@ export class Table<T> {
     if (!this.derived) return true;
     const row = this.fromStored(stored);
     this.countRow(id, row, 1);
-    for (const [index, key] of this.indexEntries(id, row)) {
+    // Only the entries that changed: most writes (a command's result, an echo) keep every
+    // indexed value, and each entry is a write to the store.
+    const after = this.indexEntries(id, row);
+    this.unindex(
+      id,
+      before.filter((entry) => !hasEntry(after, entry)),
+    );
+    for (const entry of after) {
+      if (hasEntry(before, entry)) continue;
+      const [index, key] = entry;
       this.countDistinct(index, key, id, 1);
       this.rows.indexAdd(index, key, id);
     }
     return true;
   }
 
-  private unindex(id: string, row: T): void {
-    for (const [index, key] of this.indexEntries(id, row)) {
+  private unindex(id: string, entries: readonly (readonly [string, string])[]): void {
+    for (const [index, key] of entries) {
       this.rows.indexDelete(index, key, id);
       this.countDistinct(index, key, id, -1);
     }
   }
+}
+
+/** Whether `entries` (a row's few index entries) hold `[index, key]`. */
+function hasEntry(
+  entries: readonly (readonly [string, string])[],
+  [index, key]: readonly [string, string],
+): boolean {
+  return entries.some(([i, k]) => i === index && k === key);
 }
 
 function deepFreeze<V>(value: V): V {
