@@ -131,35 +131,43 @@ function upperBound(prefix: string): string {
 }
 
 /**
- * A disk table's most recently used rows, in memory: a record is read and written several times
+ * A disk table's recently used rows, in memory: a record is read and written several times
  * within moments (its change, the batch's write-back, the command's result, the echo), so most
- * reads never reach SQLite. Least recently used out first (a `Map` keeps insertion order).
+ * reads never reach SQLite. Two generations instead of an exact LRU order: rows go into `young`;
+ * when it holds half the capacity it becomes `old` (the previous `old` is dropped), and a row
+ * read from `old` moves back into `young`. A hit in `young`, the common case, is one lookup;
+ * an exact LRU moved the row on every hit (3.5 % of sync-rules' CPU in the import). At most
+ * `capacity` rows are held.
  */
 class RecentRows {
-  private readonly rows = new Map<string, StoredRow>();
+  private young = new Map<string, StoredRow>();
+  private old = new Map<string, StoredRow>();
+  private readonly half: number;
 
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.half = Math.floor(capacity / 2);
+  }
 
   get(id: string): StoredRow | undefined {
-    const row = this.rows.get(id);
-    if (row !== undefined) {
-      this.rows.delete(id);
-      this.rows.set(id, row);
-    }
-    return row;
+    const row = this.young.get(id);
+    if (row !== undefined) return row;
+    const aged = this.old.get(id);
+    if (aged !== undefined) this.set(id, aged);
+    return aged;
   }
 
   set(id: string, row: StoredRow): void {
-    this.rows.delete(id);
-    this.rows.set(id, row);
-    if (this.rows.size > this.capacity) {
-      const oldest = this.rows.keys().next();
-      if (oldest.done !== true) this.rows.delete(oldest.value);
+    if (this.half === 0) return;
+    this.young.set(id, row);
+    if (this.young.size >= this.half) {
+      this.old = this.young;
+      this.young = new Map();
     }
   }
 
   delete(id: string): void {
-    this.rows.delete(id);
+    this.young.delete(id);
+    this.old.delete(id);
   }
 }
 
