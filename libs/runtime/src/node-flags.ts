@@ -7,10 +7,11 @@
  *   3 × 32 MB). Messages and rows mostly die young either way; a smaller one scavenges more often.
  *   - 8 for the settings API, 4 for sync-rules: their resident size matters more than the few per
  *     cent of CPU.
- *   - 32 for the connectors: every record they write leaves ~10 KB of garbage (the command, its
+ *   - 16 for the connectors: every record they write leaves ~10 KB of garbage (the command, its
  *     request body and answer, its result), so their young generation fills every few tens of
  *     milliseconds. At 8 MB a scavenge copied the batch in flight over and over, and promoted most
- *     of it; at 32 MB they spend about a tenth less CPU per record, for ~50 MB more resident.
+ *     of it. 32 MB saved hs-connector up to a tenth of its CPU per record without limits, but
+ *     cost 40–50 MB in the import, where its CPU is not what binds.
  * - `--heap-growing-percent=100`: after a full GC the old generation may grow to 2 × what
  *   survived before the next, not up to 4 ×.
  * - `--max-old-space-size=120` for sync-rules: a ceiling on its old generation. Its live heap is
@@ -38,8 +39,8 @@ export const SYNC_RULES_NODE_FLAGS: readonly string[] = [
   '--max-old-space-size=120',
 ];
 
-/** The connectors' flags: as the services', with a young generation of 3 × 32 MB. */
-export const CONNECTOR_NODE_FLAGS = flagsWithSemiSpace(32);
+/** The connectors' flags: as the services', with a young generation of 3 × 16 MB. */
+export const CONNECTOR_NODE_FLAGS = flagsWithSemiSpace(16);
 
 /** The flags one process is started with: none for a CRM sandbox. */
 export function nodeFlagsFor(app: string): readonly string[] {
