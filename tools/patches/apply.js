@@ -50,6 +50,14 @@ const FIXES = [
     with: path.join(here, 'kafkajs/produceRequestV3.cjs'),
   },
   {
+    // CPU, not correctness: every request's frame copied the encoded body twice more, into
+    // buffers grown by doubling; now sized ahead, one copy, the same bytes (see the file's doc).
+    pkg: 'kafkajs',
+    version: '2.2.4',
+    file: 'src/protocol/request.js',
+    with: path.join(here, 'kafkajs/protocolRequest.cjs'),
+  },
+  {
     // Noise, not behaviour: with nothing pending, the check was scheduled `-1 - Date.now()` ms
     // ahead, which Node 24 reports on stderr (TimeoutNegativeWarning) before running it in 1 ms,
     // as it still does.
