@@ -37,13 +37,15 @@ export function kafkajsProduceRequest(): ProduceRequestBuilder {
   ) as ProduceRequestBuilder;
 }
 
-interface KafkajsEncoder {
+/** The part of kafkajs's protocol Encoder that the references here and in the specs use. */
+export interface KafkajsEncoder {
   readonly buffer: Buffer;
   size(): number;
   writeInt16(v: number): KafkajsEncoder;
   writeInt32(v: number): KafkajsEncoder;
   writeString(v: string | null): KafkajsEncoder;
   writeEncoder(e: KafkajsEncoder): KafkajsEncoder;
+  writeBuffer(b: Buffer): KafkajsEncoder;
   writeArray(a: readonly KafkajsEncoder[]): KafkajsEncoder;
 }
 

@@ -1,16 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from '@jest/globals';
+import type { KafkajsEncoder } from './produce-request.js';
 import { seededRandom } from './seeded-random.fixture.js';
-
-interface KafkajsEncoder {
-  readonly buffer: Buffer;
-  size(): number;
-  writeInt16(v: number): KafkajsEncoder;
-  writeInt32(v: number): KafkajsEncoder;
-  writeString(v: string | null): KafkajsEncoder;
-  writeEncoder(e: KafkajsEncoder): KafkajsEncoder;
-  writeBuffer(b: Buffer): KafkajsEncoder;
-}
 
 interface FrameArgs {
   readonly correlationId: number;
