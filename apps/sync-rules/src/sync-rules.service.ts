@@ -97,7 +97,6 @@ export class SyncRulesEngine {
   readonly state: SyncState;
   private readonly replica: StateReplica;
   private readonly readModel: ReadModelSink | undefined;
-  private readonly staged = new Map<string, StateRecord[]>();
   private readonly connections: ConnectionSource;
   private readonly jobProgress: JobProgressWriter | undefined;
   private readonly counts: SyncCountsWriter | undefined;
@@ -243,20 +242,6 @@ export class SyncRulesEngine {
       connections: this.state.connections.size,
     });
 
-    // Staged state per stage and input partition (route and decide both read the Salesforce
-    // change topic): it becomes state when that batch's transaction commits.
-    const staged = (stage: Stage) => ({
-      afterCommit: (ctx: { topic: string; partition: number }) => {
-        const key = stagedKey(stage, ctx);
-        const records = this.staged.get(key) ?? [];
-        this.staged.delete(key);
-        this.applyCommitted(records);
-      },
-      afterAbort: (ctx: { topic: string; partition: number }) => {
-        this.staged.delete(stagedKey(stage, ctx));
-      },
-      beforeFirstBatchAfterJoin: () => this.replica.barrier(),
-    });
     const fetchBound =
       this.options.fetchMaxBytes === undefined
         ? {}
@@ -276,7 +261,6 @@ export class SyncRulesEngine {
       partitionsConsumedConcurrently: this.options.partitionsConcurrently,
       ...fetchBound,
       handle: (messages, ctx) => this.decideBatch(messages, ctx),
-      ...staged('decide'),
       beforeFirstBatchAfterJoin: async (joined) => {
         await this.replica.barrier();
         if (this.directResults) await this.takeOverResults(joined);
@@ -297,7 +281,7 @@ export class SyncRulesEngine {
       partitionsConsumedConcurrently: this.options.partitionsConcurrently,
       ...fetchBound,
       handle: (messages, ctx) => this.routeBatch(messages, ctx),
-      ...staged('route'),
+      beforeFirstBatchAfterJoin: () => this.replica.barrier(),
     });
     // Job requests are planned once (one group), unlike settings, which every instance reads.
     this.jobs = new TransactionalPipeline({
@@ -305,7 +289,7 @@ export class SyncRulesEngine {
       logger,
       groupId: `${groupPrefix}-jobs`,
       topics: [this.topics.syncControl],
-      handle: (messages) => {
+      handle: (messages, ctx) => {
         const batch = this.beginBatch();
         const out = planJobs({
           messages,
@@ -317,9 +301,9 @@ export class SyncRulesEngine {
             logger.warn(msg, fields);
           },
         });
-        return Promise.resolve([...out, ...this.finishBatch('jobs', messages[0] ?? null, batch)]);
+        return Promise.resolve([...out, ...this.finishBatch(ctx, batch)]);
       },
-      ...staged('jobs'),
+      beforeFirstBatchAfterJoin: () => this.replica.barrier(),
     });
     await this.decide.start();
     await this.route.start();
@@ -407,14 +391,10 @@ export class SyncRulesEngine {
     return new StateBatch(this.state, () => this.options.clock.now().getTime() * 1000);
   }
 
-  private finishBatch(
-    stage: Stage,
-    ctx: { readonly topic: string; readonly partition: number } | null,
-    batch: StateBatch,
-  ): OutboundMessage[] {
+  /** The batch's changes as changelog records; they become state once its transaction commits. */
+  private finishBatch(ctx: BatchContext, batch: StateBatch): OutboundMessage[] {
     const records = batch.records();
-    if (ctx === null) return [];
-    this.staged.set(stagedKey(stage, ctx), records);
+    if (records.length > 0) ctx.onCommit(() => this.applyCommitted(records));
     return records.map((r) => encodeRecord(this.topics.state, r));
   }
 
@@ -427,7 +407,7 @@ export class SyncRulesEngine {
     const out = await inKeyOrder(messages, this.options.keyConcurrency, (m) =>
       this.routeOne(router, m, this.routeGroup),
     );
-    return [...out, ...this.finishBatch('route', ctx, store)];
+    return [...out, ...this.finishBatch(ctx, store)];
   }
 
   /** One message re-keyed to its sync subject: work items, or a dead letter. */
@@ -474,7 +454,7 @@ export class SyncRulesEngine {
       router ??= new Router(store, this.topics);
       return this.routeOne(router, m, this.decideGroup);
     });
-    return [...out, ...this.finishBatch('decide', ctx, store)];
+    return [...out, ...this.finishBatch(ctx, store)];
   }
 
   private async decideWork(
@@ -643,11 +623,6 @@ export class SyncRulesEngine {
     };
   }
 }
-
-type Stage = 'route' | 'decide' | 'jobs';
-
-const stagedKey = (stage: Stage, ctx: { readonly topic: string; readonly partition: number }) =>
-  `${stage}|${ctx.topic}:${ctx.partition}`;
 
 /**
  * Runs `handle` for every message, one key at a time in offset order (everything about one

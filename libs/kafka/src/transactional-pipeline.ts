@@ -79,10 +79,6 @@ export interface TransactionalPipelineOptions {
    * A throw here is a crash between producing and committing.
    */
   readonly beforeCommit?: (ctx: { readonly topic: string; readonly partition: number }) => void;
-  /** Runs after a batch's transaction committed (e.g. to publish in-memory state it changed). */
-  readonly afterCommit?: (ctx: { readonly topic: string; readonly partition: number }) => void;
-  /** Runs when a batch failed (its transaction, if any, aborted): undo what the handler staged. */
-  readonly afterAbort?: (ctx: { readonly topic: string; readonly partition: number }) => void;
   /**
    * Runs before the first batch after this member joined the group (partitions may have moved),
    * with the partitions it now holds. It may move this member's position on them (`seek`): the
@@ -218,17 +214,11 @@ export class TransactionalPipeline {
     const where = { topic: batch.topic, partition: batch.partition };
     const inbound = batch.messages.map((m) => inboundOf(batch.topic, batch.partition, m));
     const onCommit: (() => void)[] = [];
-    let outputs: readonly OutboundMessage[];
-    try {
-      outputs = await this.options.handle(inbound, {
-        ...where,
-        heartbeat: () => payload.heartbeat(),
-        onCommit: (effect) => onCommit.push(effect),
-      });
-    } catch (e) {
-      this.options.afterAbort?.(where);
-      throw e;
-    }
+    const outputs = await this.options.handle(inbound, {
+      ...where,
+      heartbeat: () => payload.heartbeat(),
+      onCommit: (effect) => onCommit.push(effect),
+    });
     const producer = await this.producerFor(batch.topic, batch.partition);
     const txn = await producer.transaction();
     try {
@@ -260,7 +250,7 @@ export class TransactionalPipeline {
           },
         ],
       });
-      this.options.beforeCommit?.({ topic: batch.topic, partition: batch.partition });
+      this.options.beforeCommit?.(where);
       await txn.commit();
     } catch (e) {
       // Nothing of this batch is visible; kafkajs delivers it again from the last resolved offset.
@@ -269,10 +259,8 @@ export class TransactionalPipeline {
       });
       // The producer may be fenced (the partition moved and back): start the next try afresh.
       await this.dropProducer(batch.topic, batch.partition);
-      this.options.afterAbort?.(where);
       throw e;
     }
-    this.options.afterCommit?.(where);
     for (const effect of onCommit) effect();
     // Move the fetch position on; the offsets themselves were committed by the transaction.
     payload.resolveOffset(batch.lastOffset());
