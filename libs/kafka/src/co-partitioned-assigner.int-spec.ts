@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  silentLogger as silent,
-  testBrokers as brokers,
-  uniqueName as unique,
-} from './broker.fixture.js';
+import { testKafka, uniqueName as unique } from './broker.fixture.js';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
-import { createKafka } from './client.js';
 import { coPartitionedAssigner } from './co-partitioned-assigner.js';
 import { ensureTopics } from './topics.js';
 
@@ -13,7 +8,7 @@ let kafka: Kafka;
 let admin: Admin;
 
 beforeAll(async () => {
-  kafka = createKafka({ brokers, clientId: 'assigner-test', logger: silent });
+  kafka = testKafka('assigner-test');
   admin = kafka.admin();
   await admin.connect();
 });

@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  silentLogger as silent,
-  testBrokers as brokers,
-  uniqueName as unique,
-} from './broker.fixture.js';
+import { testKafka, uniqueName as unique } from './broker.fixture.js';
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import { createKafka } from './client.js';
 import { partitionForKey } from './partitioner.js';
 import { ensureTopics } from './topics.js';
 
@@ -16,7 +11,7 @@ let admin: Admin;
 const producers: Producer[] = [];
 
 beforeAll(async () => {
-  kafka = createKafka({ brokers, clientId: 'producer-test', logger: silent });
+  kafka = testKafka('producer-test');
   admin = kafka.admin();
   await admin.connect();
 });

@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  silentLogger as silent,
-  testBrokers as brokers,
-  uniqueName as unique,
-} from './broker.fixture.js';
+import { testKafka, uniqueName as unique } from './broker.fixture.js';
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import { createKafka } from './client.js';
 import { readTopicToEnd } from './topic-reader.js';
 import { ensureTopics } from './topics.js';
 
@@ -14,7 +9,7 @@ let admin: Admin;
 let producer: Producer;
 
 beforeAll(async () => {
-  kafka = createKafka({ brokers, clientId: 'reader-test', logger: silent });
+  kafka = testKafka('reader-test');
   admin = kafka.admin();
   await admin.connect();
   producer = kafka.producer({ idempotent: true });

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { silentLogger as silent, testBrokers as brokers } from './broker.fixture.js';
+import { testKafka } from './broker.fixture.js';
 import { randomBytes } from 'node:crypto';
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
-import { createKafka } from './client.js';
 import { ensureTopics } from './topics.js';
 
 let admin: Admin;
 
 beforeAll(async () => {
-  admin = createKafka({ brokers, clientId: 'topics-test', logger: silent }).admin();
+  admin = testKafka('topics-test').admin();
   await admin.connect();
 });
 

@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  silentLogger as silent,
-  testBrokers as brokers,
-  uniqueName as unique,
-} from './broker.fixture.js';
+import { silentLogger as silent, testKafka, uniqueName as unique } from './broker.fixture.js';
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import { createKafka } from './client.js';
 import { ensureTopics } from './topics.js';
 import { TransactionalPipeline } from './transactional-pipeline.js';
 
@@ -14,7 +9,7 @@ let admin: Admin;
 let producer: Producer;
 
 beforeAll(async () => {
-  kafka = createKafka({ brokers, clientId: 'pipeline-test', logger: silent });
+  kafka = testKafka('pipeline-test');
   admin = kafka.admin();
   await admin.connect();
   producer = kafka.producer();
