@@ -157,6 +157,16 @@ async function main() {
     process.stderr.write(
       `read model caught up at ${((readModelAt - started) / 1000).toFixed(1)} s\n`,
     );
+    // Failures are part of the figures: a few of them, as the settings API lists them.
+    const errorSample =
+      status.counts.failingRecords === 0
+        ? []
+        : (
+            await json<{ items: { system: string; code: string; message: string }[] }>(
+              `${api}/connections/${C}/sync-errors?limit=3`,
+              { headers: auth },
+            )
+          ).items.map((e) => `${e.system} ${e.code}: ${e.message}`);
     // The latency probe reads HubSpot every 5 ms: with the portal's limit on, those reads would
     // spend the budget the connector paces itself to, and be refused. The connector keeps its
     // own limit (HUBSPOT_LIMIT_TEN_SECONDLY).
@@ -255,6 +265,7 @@ async function main() {
         Object.entries(status.errorsByCategory)
           .map(([category, n]) => `${category} ${String(n)}`)
           .join(', ') || 'none',
+      ...(errorSample.length > 0 ? { 'sample of the errors': errorSample.join(' | ') } : {}),
       'latency samples': latencies.length,
       'latency p50 (ms)': Math.round(p['p50'] ?? 0),
       'latency p95 (ms)': Math.round(p['p95'] ?? 0),
