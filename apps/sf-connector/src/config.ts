@@ -75,7 +75,12 @@ export const SfConnectorConfig = z
     SF_DELETED_CHECK_INTERVAL_MS: positiveInt.default(300_000),
     /** Deleted ids are remembered this long (the recycle bin keeps records 15 days). */
     SF_TOMBSTONE_RETENTION_DAYS: positiveInt.default(15),
-    SF_IMPORT_PAGE_SIZE: z.coerce.number().int().min(200).max(2000).default(2000),
+    /**
+     * Accounts per import query. One page is in memory at a time, as its answer, its parsed
+     * records and its messages: 2,000 took sf-connector's peak to ~300 MB, 500 keeps it under
+     * 256 MB at the same CPU per record (docs/decisions.md).
+     */
+    SF_IMPORT_PAGE_SIZE: z.coerce.number().int().min(200).max(2000).default(500),
 
     /** Share of the org's daily API allocation this engine may spend. */
     SF_DAILY_SHARE: share.default(0.5),
