@@ -46,31 +46,65 @@ export class ImportSource implements SnapshotSource {
     const { settings } = this.o;
     const client = await this.retry(job, signal, () => this.o.client());
     const fields = await this.retry(job, signal, () => this.o.fields(OBJECT));
+    const ctx = { priority: 'backfill', signal } as const;
     let after = job.resumeAfter;
     for (;;) {
       signal.throwIfAborted();
       const soql = importQuery(OBJECT, fields, after, settings.importPageSize);
-      const page = await this.retry(job, signal, () =>
-        client.query(soql, false, { priority: 'backfill', signal }),
-      );
-      const snap = snapshotMessages({
-        connectionId: job.connectionId,
-        object: OBJECT,
-        raw: page.records,
-        jobId: job.jobId,
-        capturedBy: 'import',
-        topics: this.o.topics,
-      });
-      const last = page.records.at(-1)?.['Id'];
-      after = typeof last === 'string' ? last : after;
-      await publish({
-        messages: snap.messages,
-        records: snap.records.length,
-        invalid: snap.invalid,
-        resumeAfter: after,
-      });
-      if (page.records.length < settings.importPageSize) return;
+      // Salesforce may answer one query in several batches (the batch size we ask for, or fewer
+      // for wide records): the page is whole once the last batch says `done`. Each batch is
+      // published as it comes, so a page never sits in memory whole.
+      let batch = await this.retry(job, signal, () => client.query(soql, false, ctx));
+      let read = 0;
+      let whole = true;
+      for (;;) {
+        read += batch.records.length;
+        after = await this.publishBatch(job, batch.records, after, publish);
+        const next = batch.done ? undefined : batch.nextRecordsUrl;
+        if (next === undefined) break;
+        try {
+          batch = await client.queryMore(next, ctx);
+        } catch (e) {
+          if (signal.aborted) throw e;
+          // A query locator does not outlive a long pause (Salesforce drops idle ones): the
+          // page goes on with a new query from the last account published.
+          this.o.logger.warn('import batch failed; querying again from the last account', {
+            connectionId: job.connectionId,
+            jobId: job.jobId,
+            error: e instanceof Error ? e.message : String(e),
+          });
+          whole = false;
+          break;
+        }
+      }
+      if (whole && read < settings.importPageSize) return;
     }
+  }
+
+  /** Publishes one batch of the import's accounts; returns the Id it resumes after. */
+  private async publishBatch(
+    job: JobProgress,
+    raw: readonly Readonly<Record<string, unknown>>[],
+    after: string | null,
+    publish: (page: SnapshotPage) => Promise<void>,
+  ): Promise<string | null> {
+    const snap = snapshotMessages({
+      connectionId: job.connectionId,
+      object: OBJECT,
+      raw,
+      jobId: job.jobId,
+      capturedBy: 'import',
+      topics: this.o.topics,
+    });
+    const last = raw.at(-1)?.['Id'];
+    const resumeAfter = typeof last === 'string' ? last : after;
+    await publish({
+      messages: snap.messages,
+      records: snap.records.length,
+      invalid: snap.invalid,
+      resumeAfter,
+    });
+    return resumeAfter;
   }
 
   private retry<T>(job: JobProgress, signal: AbortSignal, call: () => Promise<T>): Promise<T> {
