@@ -81,6 +81,12 @@ export const SfConnectorConfig = z
      * 256 MB at the same CPU per record (docs/decisions.md).
      */
     SF_IMPORT_PAGE_SIZE: z.coerce.number().int().min(200).max(2000).default(500),
+    /**
+     * Records per page of the other queries (polls, CDC gap fills, resyncs), asked for with
+     * `Sforce-Query-Options: batchSize`: Salesforce's default of 2,000 held as much in memory
+     * as an import page of 2,000 did.
+     */
+    SF_QUERY_BATCH_SIZE: z.coerce.number().int().min(200).max(2000).default(500),
 
     /** Share of the org's daily API allocation this engine may spend. */
     SF_DAILY_SHARE: share.default(0.5),
@@ -203,6 +209,7 @@ export interface ConnectionSettings {
     readonly tombstoneRetentionMs: number;
   };
   readonly importPageSize: number;
+  readonly queryBatchSize: number;
   readonly collectionSize: number;
   readonly budget: BudgetSettings;
   readonly retry: RetrySettings;
@@ -230,6 +237,7 @@ export function connectionsFromConfig(c: SfConnectorConfig): ConnectionSettings[
         tombstoneRetentionMs: c.SF_TOMBSTONE_RETENTION_DAYS * DAY_MS,
       },
       importPageSize: c.SF_IMPORT_PAGE_SIZE,
+      queryBatchSize: c.SF_QUERY_BATCH_SIZE,
       collectionSize: c.SF_COLLECTION_SIZE,
       budget: {
         dailyShare: c.SF_DAILY_SHARE,

@@ -23,6 +23,11 @@ export interface JsforceSettings {
   readonly auth: SalesforceAuth;
   /** `Sforce-Call-Options: client=<clientName>` on every call: our writes' origin mark. */
   readonly clientName: string;
+  /**
+   * Records per page of a query and its `queryMore` pages (`Sforce-Query-Options: batchSize`,
+   * 200–2,000; Salesforce treats it as a request and may answer with fewer).
+   */
+  readonly queryBatchSize: number;
 }
 
 interface TokenResponse {
@@ -132,13 +137,16 @@ export class JsforceSalesforceApi implements SalesforceApi {
 
   query(soql: string, options: { readonly scanAll: boolean }): Promise<QueryPage> {
     const resource = options.scanAll ? 'queryAll' : 'query';
-    return this.call((conn) =>
-      conn.request<QueryPage>({ method: 'GET', url: `/${resource}?q=${encodeURIComponent(soql)}` }),
-    );
+    return this.queryPage(`/${resource}?q=${encodeURIComponent(soql)}`);
   }
 
   queryMore(nextRecordsUrl: string): Promise<QueryPage> {
-    return this.call((conn) => conn.request<QueryPage>({ method: 'GET', url: nextRecordsUrl }));
+    return this.queryPage(nextRecordsUrl);
+  }
+
+  private queryPage(url: string): Promise<QueryPage> {
+    const headers = { 'Sforce-Query-Options': `batchSize=${this.settings.queryBatchSize}` };
+    return this.call((conn) => conn.request<QueryPage>({ method: 'GET', url, headers }));
   }
 
   getDeleted(
