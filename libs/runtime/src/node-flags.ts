@@ -14,9 +14,6 @@
  *     cost 40–50 MB in the import, where its CPU is not what binds.
  * - `--heap-growing-percent=100`: after a full GC the old generation may grow to 2 × what
  *   survived before the next, not up to 4 ×.
- *   - 25 for hs-connector: 1.25 ×. Its live heap (~60–80 MB: the commands waiting for the
- *     HubSpot budget) is small beside what twice it let V8 hold: 333 → 268 MB in the
- *     200,000-account import, for ~20 % more of its CPU, at the same import time.
  * - `--max-old-space-size=120` for sync-rules: a ceiling on its old generation. Its live heap is
  *   bounded by design (the state is in SQLite; caches and fetches have fixed bounds) at 55–85 MB
  *   under full load, but a batch in flight is promoted whole, so 2 × what survived was 150–170 MB.
@@ -29,9 +26,9 @@
  * The CRM sandboxes are not services: they hold a whole org or portal in memory and run on V8's
  * defaults.
  */
-const flagsWithSemiSpace = (mb: number, growingPercent = 100): readonly string[] => [
+const flagsWithSemiSpace = (mb: number): readonly string[] => [
   `--max-semi-space-size=${mb}`,
-  `--heap-growing-percent=${growingPercent}`,
+  '--heap-growing-percent=100',
 ];
 
 export const SERVICE_NODE_FLAGS = flagsWithSemiSpace(8);
@@ -42,19 +39,14 @@ export const SYNC_RULES_NODE_FLAGS: readonly string[] = [
   '--max-old-space-size=120',
 ];
 
-/** sf-connector's flags: as the services', with a young generation of 3 × 16 MB. */
-export const SF_CONNECTOR_NODE_FLAGS = flagsWithSemiSpace(16);
-
-/** hs-connector's flags: a young generation of 3 × 16 MB, an old one growing by 25 %. */
-export const HS_CONNECTOR_NODE_FLAGS = flagsWithSemiSpace(16, 25);
+/** The connectors' flags: as the services', with a young generation of 3 × 16 MB. */
+export const CONNECTOR_NODE_FLAGS = flagsWithSemiSpace(16);
 
 /** The flags one process is started with: none for a CRM sandbox. */
 export function nodeFlagsFor(app: string): readonly string[] {
   if (app.endsWith('-sandbox')) return [];
   if (app === 'sync-rules') return SYNC_RULES_NODE_FLAGS;
-  if (app === 'sf-connector') return SF_CONNECTOR_NODE_FLAGS;
-  if (app === 'hs-connector') return HS_CONNECTOR_NODE_FLAGS;
-  return SERVICE_NODE_FLAGS;
+  return app.endsWith('-connector') ? CONNECTOR_NODE_FLAGS : SERVICE_NODE_FLAGS;
 }
 
 /**

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import {
-  HS_CONNECTOR_NODE_FLAGS,
-  SF_CONNECTOR_NODE_FLAGS,
+  CONNECTOR_NODE_FLAGS,
   DEFAULT_PORTS,
   nodeFlagsFor,
   PROCESS_ENV,
@@ -77,8 +76,7 @@ describe('docker-compose.yml', () => {
 
   it('runs the services, not the sandboxes, with V8 flags: the connectors and sync-rules with their own', () => {
     expect(SERVICE_NODE_FLAGS.length).toBeGreaterThan(0);
-    expect(SF_CONNECTOR_NODE_FLAGS).not.toEqual(SERVICE_NODE_FLAGS);
-    expect(HS_CONNECTOR_NODE_FLAGS).not.toEqual(SF_CONNECTOR_NODE_FLAGS);
+    expect(CONNECTOR_NODE_FLAGS).not.toEqual(SERVICE_NODE_FLAGS);
     expect(SYNC_RULES_NODE_FLAGS).not.toEqual(SERVICE_NODE_FLAGS);
     for (const name of APPS) {
       expect(services[name]?.command).toEqual([
