@@ -13,6 +13,8 @@ import { z } from 'zod';
 
 const positiveInt = z.coerce.number().int().positive();
 const share = z.coerce.number().gt(0).max(1);
+/** Records per query page or batch: Salesforce takes 200–2,000. */
+const queryPageSize = z.coerce.number().int().min(200).max(2000).default(500);
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 /** Secrets: read from the environment only, never echoed (parseConfig omits values). */
 const secret = z.string().min(1).optional();
@@ -76,17 +78,18 @@ export const SfConnectorConfig = z
     /** Deleted ids are remembered this long (the recycle bin keeps records 15 days). */
     SF_TOMBSTONE_RETENTION_DAYS: positiveInt.default(15),
     /**
-     * Accounts per import query. One page is in memory at a time, as its answer, its parsed
-     * records and its messages: 2,000 took sf-connector's peak to ~300 MB, 500 keeps it under
-     * 256 MB at the same CPU per record (docs/decisions.md).
+     * Accounts per import query (its LIMIT; a stopped import resumes after the last one
+     * published). Salesforce answers it in batches of SF_QUERY_BATCH_SIZE, each published as it
+     * comes.
      */
-    SF_IMPORT_PAGE_SIZE: z.coerce.number().int().min(200).max(2000).default(500),
+    SF_IMPORT_PAGE_SIZE: queryPageSize,
     /**
-     * Records per page of the other queries (polls, CDC gap fills, resyncs), asked for with
-     * `Sforce-Query-Options: batchSize`: Salesforce's default of 2,000 held as much in memory
-     * as an import page of 2,000 did.
+     * Records per batch of every query's answer (`Sforce-Query-Options: batchSize`): the most a
+     * connector holds of one at once. Salesforce's default of 2,000 took sf-connector's peak in
+     * an import to ~300 MB; 500 keeps it under 256 MB at the same CPU per record
+     * (docs/decisions.md).
      */
-    SF_QUERY_BATCH_SIZE: z.coerce.number().int().min(200).max(2000).default(500),
+    SF_QUERY_BATCH_SIZE: queryPageSize,
 
     /** Share of the org's daily API allocation this engine may spend. */
     SF_DAILY_SHARE: share.default(0.5),
