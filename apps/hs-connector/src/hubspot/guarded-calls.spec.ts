@@ -16,7 +16,11 @@ const ok = <T>(data: T, headers: Record<string, string> = {}): HttpAnswer<T> => 
 const fail = (code: number, body: unknown = {}) =>
   Object.assign(new Error('HTTP-Code'), { code, body, headers: {} });
 
-function setup(limits = { tenSecondly: 10, daily: 1_000, searchPerSecond: 2 }, refresh = false) {
+function setup(
+  limits = { tenSecondly: 10, daily: 1_000, searchPerSecond: 2 },
+  refresh = false,
+  slots = 4,
+) {
   const clock = new SteppingClock(T);
   const metrics = new ConnectorMetrics('test');
   const budget = createBudget({ ...limits, backfillShare: 0.5 }, clock);
@@ -29,7 +33,7 @@ function setup(limits = { tenSecondly: 10, daily: 1_000, searchPerSecond: 2 }, r
     logger: createLogger('test', { level: 'error' }),
     maxAttempts: 5,
     timeoutMs: 1_000,
-    slots: new InFlightSlots(4),
+    slots: new InFlightSlots(slots),
     rateLimitPauseMs: 1_000,
     refreshToken: () => {
       refreshed++;
@@ -77,6 +81,23 @@ describe('GuardedCalls', () => {
     for (const t of sentAt)
       expect(sentAt.filter((s) => s > t - 10_000 && s <= t).length).toBeLessThanOrEqual(10);
     expect(clock.t - T).toBeGreaterThanOrEqual(30_000);
+  });
+
+  it('holds no slot while a request waits for its permit: live work passes waiting backfill', async () => {
+    const { calls } = setup(undefined, false, 1);
+    // Live work has spent half the window: backfill may not take more while live work flows.
+    for (let i = 0; i < 5; i++) await calls.run(op, () => Promise.resolve(ok(i)));
+    const order: string[] = [];
+    const send = (what: string) => () => {
+      order.push(what);
+      return Promise.resolve(ok(what));
+    };
+    const backfill = calls.run({ ...op, priority: 'backfill' }, send('backfill'));
+    const live = calls.run(op, send('live'));
+    await Promise.all([backfill, live]);
+    // Had the backfill request taken the only slot before its permit, the live one would have
+    // waited for the window to clear of live work (10 s) behind it.
+    expect(order).toEqual(['live', 'backfill']);
   });
 
   it('stops at once on the daily limit and keeps refusing until the reset', async () => {

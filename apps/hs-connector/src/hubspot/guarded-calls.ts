@@ -63,11 +63,16 @@ export class GuardedCalls {
     let refreshed = false;
     return withRetries(
       async () => {
-        await o.slots.acquire(op.priority);
         let done: (() => void) | undefined;
+        let slot = false;
         try {
+          // The permit before the slot: a request waits for its permit as long as the budget
+          // says (backfill, for as long as live work keeps the window full), and one that held
+          // a slot meanwhile would stall every live request behind it.
           // Budget refusals (daily limit spent) and shutdown aborts pass through as they are.
           done = await this.acquire(op);
+          await o.slots.acquire(op.priority);
+          slot = true;
           return await this.send(op, call);
         } catch (e) {
           const expired = e instanceof HubSpotRequestError && e.failure.status === 401;
@@ -80,7 +85,7 @@ export class GuardedCalls {
           // HubSpot counted the call on arrival, before this answer: it counts until a window
           // after the answer, so a late arrival cannot crowd a later window.
           done?.();
-          o.slots.release();
+          if (slot) o.slots.release();
         }
       },
       {

@@ -2,8 +2,11 @@ import type { Priority } from '@crm-sync/connector-kit';
 
 /**
  * At most `limit` requests of a connection in flight, live ones first when slots are scarce.
- * Requests take a slot before their budget permit, so a permit is spent the moment it is
- * granted: the time between our count and HubSpot's stays short, and so does HubSpot's queue.
+ * A request takes its slot once it has its budget permit (`GuardedCalls`), so a slot is held
+ * only while a request is out: a backfill request that waited for its permit behind live work
+ * while holding a slot once stalled every live write for seconds. The permit's pace keeps
+ * HubSpot's queue short; a permit that waits for a slot is counted from its grant, which only
+ * errs on the safe side.
  */
 export class InFlightSlots {
   private used = 0;
