@@ -75,7 +75,17 @@ async function main() {
     if (!process.env['BENCH_TRACE'] || performance.now() - tracedAt < 1_000) return;
     tracedAt = performance.now();
     const groups = (await consumerLag()).map((g) => `${g.groupId}=${String(g.messages)}`).join(' ');
-    process.stderr.write(`${(tracedAt / 1000).toFixed(1)} s  ${what}  lag: ${groups}\n`);
+    // hs-connector's side: upserts sent so far and its command lag (as last sampled).
+    const hsUrl = system.urls['hs-connector'];
+    const upserts = await metricTotal(
+      hsUrl,
+      /^crm_sync_api_calls_total\{.*companies\.batch\.upsert/,
+    );
+    const commandLag = await metricTotal(hsUrl, /^crm_sync_consumer_lag\{.*-commands"/);
+    process.stderr.write(
+      `${(tracedAt / 1000).toFixed(1)} s  ${what}  upserts ${String(upserts)}  ` +
+        `lag: ${groups} hs-commands=${String(commandLag)}\n`,
+    );
   };
   try {
     await json(`${hs}/__control/limits`, {
