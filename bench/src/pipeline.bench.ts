@@ -27,6 +27,9 @@ function optionalEnv(name: string, value: string | undefined): Record<string, st
   return value === undefined ? {} : { [name]: value };
 }
 
+/** hs-connector's batch upsert requests, by `/metrics`. */
+const UPSERT_CALLS = /^crm_sync_api_calls_total\{.*operation="companies\.batch\.upsert"/;
+
 async function main() {
   const system = await startSystem({
     root,
@@ -77,10 +80,7 @@ async function main() {
     const groups = (await consumerLag()).map((g) => `${g.groupId}=${String(g.messages)}`).join(' ');
     // hs-connector's side: upserts sent so far and its command lag (as last sampled).
     const hsUrl = system.urls['hs-connector'];
-    const upserts = await metricTotal(
-      hsUrl,
-      /^crm_sync_api_calls_total\{.*companies\.batch\.upsert/,
-    );
+    const upserts = await metricTotal(hsUrl, UPSERT_CALLS);
     const commandLag = await metricTotal(hsUrl, /^crm_sync_consumer_lag\{.*-commands"/);
     process.stderr.write(
       `${(tracedAt / 1000).toFixed(1)} s  ${what}  upserts ${String(upserts)}  ` +
@@ -116,10 +116,7 @@ async function main() {
     );
     const linkedAt = performance.now();
     const seconds = (linkedAt - started) / 1000;
-    const upserts = await metricTotal(
-      system.urls['hs-connector'],
-      /^crm_sync_api_calls_total\{.*operation="companies\.batch\.upsert"/,
-    );
+    const upserts = await metricTotal(system.urls['hs-connector'], UPSERT_CALLS);
     // Every request spends the same budget: reads (of webhook touches our writes did not make,
     // and the reconciliation polls') compete with the upserts for the ceiling.
     const requests = await metricTotal(system.urls['hs-connector'], /^crm_sync_api_calls_total\{/);
