@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { silentLogger as silent, testKafka, uniqueName as unique } from './broker.fixture.js';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { ensureTopics } from './topics.js';
-import { TransactionalPipeline } from './transactional-pipeline.js';
+import { type InboundMessage, TransactionalPipeline } from './transactional-pipeline.js';
 
 let kafka: Kafka;
 let admin: Admin;
@@ -72,4 +72,94 @@ describe('TransactionalPipeline.backlog', () => {
       await pipeline.stop();
     }
   });
+});
+
+describe('TransactionalPipeline across a rebalance', () => {
+  it('commits a batch once when its partition moves while the old owner is still handling it', async () => {
+    const input = unique('pipeline-moved');
+    const output = unique('pipeline-moved-out');
+    const groupId = unique('pipeline-moved-group');
+    await ensureTopics(admin, [
+      { topic: input, partitions: 1 },
+      { topic: output, partitions: 1 },
+    ]);
+    const total = 10;
+    await producer.send({
+      topic: input,
+      messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+    });
+    const echo = (messages: readonly InboundMessage[]) =>
+      messages.map((m) => ({ topic: output, key: m.key ?? '', value: m.value ?? '' }));
+
+    // The old owner takes the batch and is held in its handler past the rebalance timeout.
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // Its attempt to commit ends either way: committed, or failed (then it says so).
+    let settle!: () => void;
+    const oldOwnerSettled = new Promise<void>((resolve) => (settle = resolve));
+    const committedBy = { old: 0, new: 0 };
+    let newOwnerCommitted!: () => void;
+    const newOwnerDone = new Promise<void>((resolve) => (newOwnerCommitted = resolve));
+    const rebalanceTimeoutMs = 2_000;
+
+    const oldOwner = new TransactionalPipeline({
+      kafka,
+      groupId,
+      topics: [input],
+      rebalanceTimeoutMs,
+      logger: {
+        ...silent,
+        warn: (msg) => {
+          if (msg.startsWith('batch transaction failed')) settle();
+        },
+      },
+      handle: async (messages, ctx) => {
+        if (committedBy.old === 0) {
+          holding();
+          await released;
+        }
+        ctx.onCommit(() => {
+          committedBy.old += messages.length;
+          settle();
+        });
+        return echo(messages);
+      },
+    });
+    const newOwner = new TransactionalPipeline({
+      kafka,
+      groupId,
+      topics: [input],
+      rebalanceTimeoutMs,
+      logger: silent,
+      handle: async (messages, ctx) => {
+        // The old owner finishes its batch now, while this member holds the partition.
+        release();
+        await oldOwnerSettled;
+        ctx.onCommit(() => {
+          committedBy.new += messages.length;
+          newOwnerCommitted();
+        });
+        return echo(messages);
+      },
+    });
+    await oldOwner.start();
+    try {
+      await held;
+      await newOwner.start();
+      try {
+        await Promise.all([oldOwnerSettled, newOwnerDone]);
+        // Each input's output committed once: by the new owner, the old one being fenced.
+        expect(committedBy).toEqual({ old: 0, new: total });
+        const [offsets] = await admin.fetchOffsets({ groupId, topics: [input] });
+        expect(offsets?.partitions).toMatchObject([{ partition: 0, offset: String(total) }]);
+      } finally {
+        await newOwner.stop();
+      }
+    } finally {
+      release();
+      await oldOwner.stop();
+    }
+  }, 60_000);
 });

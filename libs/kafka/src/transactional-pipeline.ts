@@ -1,4 +1,5 @@
 import type {
+  Admin,
   Consumer,
   EachBatchPayload,
   Kafka,
@@ -86,6 +87,11 @@ export interface TransactionalPipelineOptions {
    * again, and the hook runs again).
    */
   readonly beforeFirstBatchAfterJoin?: (joined: AfterJoin) => Promise<void>;
+  /**
+   * How long the group waits for its members to rejoin when a rebalance starts (kafkajs'
+   * `rebalanceTimeout`, default 60 s); a member still busy then is dropped from the group.
+   */
+  readonly rebalanceTimeoutMs?: number;
 }
 
 /** What `beforeFirstBatchAfterJoin` is told, and may do. */
@@ -103,10 +109,18 @@ export interface AfterJoin {
  * (database writes) done by the handler must therefore be idempotent.
  *
  * One transactional producer per input partition, with a transactional id derived from the
- * group, topic and partition (the classic EOS pattern for clients without KIP-447): when a
- * partition moves to another instance, the new owner's producer fences the old one, so a
- * zombie cannot commit. It also lets partitions commit concurrently: with one shared producer,
- * each transaction waits for the previous commit's markers (CONCURRENT_TRANSACTIONS).
+ * group, topic and partition (the classic EOS pattern for clients without KIP-447, whose offset
+ * commits carry no group generation). It also lets partitions commit concurrently: with one
+ * shared producer, each transaction waits for the previous commit's markers
+ * (CONCURRENT_TRANSACTIONS).
+ *
+ * Fence, then verify: a member takes on a partition (after every join, and after any failed
+ * transaction) with a fresh producer, whose initialisation fences every earlier producer of that
+ * id and waits for its open transaction to end; only then does it read the partition's committed
+ * offset. A batch fetched from before that offset was committed by the previous owner meanwhile
+ * and is dropped (the member seeks to the offset). Without this, an owner that outlived its
+ * assignment (busy past the rebalance timeout) could commit a batch the new owner then handles
+ * and commits again.
  */
 export class TransactionalPipeline {
   private consumer: Consumer | undefined;
@@ -119,6 +133,9 @@ export class TransactionalPipeline {
   private readonly partitionTurns = new Map<number, Promise<void>>();
   /** Per held topic-partition: the messages behind its last fetched batch (see `backlog`). */
   private readonly lagBehind = new Map<string, number>();
+  /** Topic-partitions this member fenced and verified since it last joined (see the class). */
+  private readonly fenced = new Set<string>();
+  private admin: Admin | undefined;
 
   constructor(private readonly options: TransactionalPipelineOptions) {}
 
@@ -133,10 +150,16 @@ export class TransactionalPipeline {
         ? {}
         : { maxBytes: this.options.maxBytesPerFetch }),
       retry: { initialRetryTime: 200, retries: 30 },
+      ...(this.options.rebalanceTimeoutMs === undefined
+        ? {}
+        : { rebalanceTimeout: this.options.rebalanceTimeoutMs }),
       ...(this.options.coPartitioned
         ? { partitionAssigners: [...this.options.coPartitioned.assigners] }
         : {}),
     });
+    const admin = kafka.admin();
+    await admin.connect();
+    this.admin = admin;
     await consumer.connect();
     this.consumer = consumer;
     // Every batch fetched, those of transaction markers only too (never handed to eachBatch).
@@ -146,6 +169,7 @@ export class TransactionalPipeline {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.assigned = payload.memberAssignment;
       this.lagBehind.clear();
+      this.fenced.clear();
       this.joined = undefined;
       this.joinedSinceLastBatch = true;
     });
@@ -211,6 +235,7 @@ export class TransactionalPipeline {
       // The hook moved this partition: this batch was fetched from where it no longer starts.
       if (payload.isStale()) return;
     }
+    if (!(await this.fenceAndVerify(payload))) return;
     const where = { topic: batch.topic, partition: batch.partition };
     const inbound = batch.messages.map((m) => inboundOf(batch.topic, batch.partition, m));
     const onCommit: (() => void)[] = [];
@@ -254,16 +279,52 @@ export class TransactionalPipeline {
       await txn.commit();
     } catch (e) {
       // Nothing of this batch is visible; kafkajs delivers it again from the last resolved offset.
+      this.options.logger.warn('batch transaction failed; the batch will be retried', {
+        groupId,
+        ...where,
+        error: e instanceof Error ? e.message : String(e),
+      });
       await txn.abort().catch((abortError: unknown) => {
         this.options.logger.error('transaction abort failed', { groupId, error: abortError });
       });
-      // The producer may be fenced (the partition moved and back): start the next try afresh.
+      // The producer may be fenced (the partition moved): the next try fences and verifies anew.
       await this.dropProducer(batch.topic, batch.partition);
       throw e;
     }
     for (const effect of onCommit) effect();
     // Move the fetch position on; the offsets themselves were committed by the transaction.
     payload.resolveOffset(batch.lastOffset());
+  }
+
+  /**
+   * The first batch of a partition since joining (or since a failed transaction) fences the
+   * partition's earlier producers and checks where the partition's committed offset now is (see
+   * the class). False when the batch was fetched from before that offset: the member has moved
+   * on to it, and the batch is dropped.
+   */
+  private async fenceAndVerify(payload: EachBatchPayload): Promise<boolean> {
+    const { topic, partition } = payload.batch;
+    const key = `${topic}-${partition}`;
+    if (this.fenced.has(key)) return true;
+    await this.dropProducer(topic, partition);
+    await this.producerFor(topic, partition);
+    const admin = this.admin;
+    if (!admin) throw new Error('TransactionalPipeline is not started');
+    const [offsets] = await admin.fetchOffsets({ groupId: this.options.groupId, topics: [topic] });
+    const committed = offsets?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
+    this.fenced.add(key);
+    // The first offset may sit past the committed one by transaction markers only: no gap.
+    if (committed === '-1' || BigInt(committed) <= BigInt(payload.batch.firstOffset() ?? '0')) {
+      return true;
+    }
+    this.options.logger.info('partition was committed past this batch by its previous owner', {
+      groupId: this.options.groupId,
+      topic,
+      partition,
+      committed,
+    });
+    this.consumer?.seek({ topic, partition, offset: committed });
+    return false;
   }
 
   private producerFor(topic: string, partition: number): Promise<Producer> {
@@ -277,7 +338,12 @@ export class TransactionalPipeline {
         // CONCURRENT_TRANSACTIONS right after a commit clears within milliseconds.
         retry: { initialRetryTime: 10, retries: Number.MAX_SAFE_INTEGER },
       });
-      producer = p.connect().then(() => p);
+      // An empty transaction initialises the transactional id now (kafkajs would at the first
+      // transaction): this fences every earlier producer of the id and ends its open transaction.
+      producer = p.connect().then(async () => {
+        await (await p.transaction()).abort();
+        return p;
+      });
       this.producers.set(key, producer);
     }
     return producer;
@@ -285,6 +351,7 @@ export class TransactionalPipeline {
 
   private async dropProducer(topic: string, partition: number): Promise<void> {
     const key = `${topic}-${partition}`;
+    this.fenced.delete(key);
     const producer = this.producers.get(key);
     this.producers.delete(key);
     await producer?.then((p) => p.disconnect()).catch(() => undefined);
@@ -297,6 +364,8 @@ export class TransactionalPipeline {
     const producers = [...this.producers.values()];
     this.producers.clear();
     for (const p of producers) await (await p).disconnect();
+    await this.admin?.disconnect();
+    this.admin = undefined;
   }
 }
 
