@@ -99,12 +99,21 @@ export const HsConnectorEnv = z
     HS_CONNECTOR_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(6),
     /**
      * Most bytes of one fetch over all partitions of a pipeline: the messages held in memory at
-     * once (kafkajs keeps a whole fetch until each of its batches is done). 4 MiB: kafkajs' 10 MiB
+     * once (kafkajs keeps a whole fetch until each of its batches is done). The command
+     * consumers split it: each fetches at most its share. 4 MiB: kafkajs' 10 MiB
      * ran more partitions' batches at once, for ~10 % less CPU per upsert without limits and
      * ~45 MB more resident in the import; 2 MiB left the pooled upserts less full (see
      * docs/decisions.md).
      */
     HS_CONNECTOR_FETCH_MAX_BYTES: kafkaFetchMaxBytes(4_194_304),
+    /**
+     * Consumers of the command topic per instance: members of the one command group, each with
+     * its own fetch loop, sharing the fetch bytes above and pooling their writes. kafkajs fetches
+     * again only once every batch of its last fetch is done, so one consumer left the budget
+     * idle at each fetch's tail, and sent its last inputs in part-filled requests (see
+     * docs/decisions.md). With two, one's tail overlaps the other's fetch.
+     */
+    HS_CONNECTOR_COMMAND_CONSUMERS: z.coerce.number().int().min(1).max(16).default(2),
     /** Reconciliation polling: pause between polls, overlap re-read each time, first start. */
     HUBSPOT_POLL_INTERVAL_MS: millis(60_000, 10),
     HUBSPOT_POLL_LOOKBACK_MS: millis(120_000),
@@ -194,8 +203,10 @@ export interface HsConnectorConfig {
   readonly MONGO_DB: string;
   readonly group: string;
   readonly partitionsConcurrently: number;
-  /** Most bytes of one fetch over all partitions of a pipeline. */
+  /** Most bytes of one fetch over all partitions of a pipeline (split among its consumers). */
   readonly fetchMaxBytes: number;
+  /** Consumers (group members) of the command topic in this instance. */
+  readonly commandConsumers: number;
   readonly webhook: {
     readonly connectionId: string;
     readonly publicUrl: string | undefined;
@@ -259,6 +270,7 @@ export function toConfig(env: HsConnectorEnv): HsConnectorConfig {
     group: env.HS_CONNECTOR_GROUP,
     partitionsConcurrently: env.HS_CONNECTOR_PARTITIONS_CONCURRENTLY,
     fetchMaxBytes: env.HS_CONNECTOR_FETCH_MAX_BYTES,
+    commandConsumers: env.HS_CONNECTOR_COMMAND_CONSUMERS,
     webhook: {
       connectionId: env.CONNECTION_ID,
       publicUrl: env.HUBSPOT_WEBHOOK_URL,

@@ -55,7 +55,8 @@ const WEBHOOK_MAX_CONCURRENT_REQUESTS = 10;
 /**
  * hs-connector's work, started after Nest is up and stopped first at shutdown:
  * - inbox pipeline: webhook inbox → change events (transactional, every instance);
- * - command pipeline: HubSpot commands → batch writes → results (transactional, every instance);
+ * - command pipelines: HubSpot commands → batch writes → results (transactional, every
+ *   instance), `commandConsumers` members of the command group whose writes pool together;
  * - the app's webhook target and subscriptions, ensured at start-up when a developer key is
  *   configured (push: live changes);
  * - poll ownership and one poll loop per owned connection (reconciliation);
@@ -77,7 +78,7 @@ export class HsConnectorEngine {
   private readonly writtenVersions: WrittenVersions;
   private readonly groups: { inbox: string; commands: string; owners: string };
   private inbox: TransactionalPipeline | undefined;
-  private commands: TransactionalPipeline | undefined;
+  private commands: TransactionalPipeline[] = [];
   private owners: PollOwnership | undefined;
   private lag: LagSampler | undefined;
   private producer: Producer | undefined;
@@ -178,17 +179,23 @@ export class HsConnectorEngine {
       maxBytesPerFetch: config.fetchMaxBytes,
       handle: (messages, ctx) => inbox.handle(messages, ctx),
     });
-    this.commands = new TransactionalPipeline({
-      kafka,
-      logger,
-      groupId: this.groups.commands,
-      topics: [this.topics.hubspotCommands],
-      partitionsConsumedConcurrently: config.partitionsConcurrently,
-      maxBytesPerFetch: config.fetchMaxBytes,
-      handle: (messages, ctx) => commands.handle(messages, ctx),
-    });
+    // One processor for all the command consumers: their batches' writes pool into full
+    // requests, and one consumer's fetch fills the requests while another's batches finish.
+    this.commands = Array.from(
+      { length: config.commandConsumers },
+      () =>
+        new TransactionalPipeline({
+          kafka,
+          logger,
+          groupId: this.groups.commands,
+          topics: [this.topics.hubspotCommands],
+          partitionsConsumedConcurrently: config.partitionsConcurrently,
+          maxBytesPerFetch: Math.floor(config.fetchMaxBytes / config.commandConsumers),
+          handle: (messages, ctx) => commands.handle(messages, ctx),
+        }),
+    );
     await this.inbox.start();
-    await this.commands.start();
+    for (const pipeline of this.commands) await pipeline.start();
 
     this.owners = new PollOwnership({
       kafka,
@@ -234,7 +241,7 @@ export class HsConnectorEngine {
     }, DRAIN_MS);
     try {
       await this.scheduler.stop();
-      await Promise.all([this.inbox?.stop(), this.commands?.stop()]);
+      await Promise.all([this.inbox?.stop(), ...this.commands.map((p) => p.stop())]);
     } finally {
       clearTimeout(drained);
       this.shutdown.abort(new Error('hs-connector stopped'));

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CommandResult, DeadLettered, topicName, TOPICS } from '@crm-sync/domain';
 import { collect, testKafka, waitFor, type Collector } from '@crm-sync/testing';
+import { assignedPartitions } from '@crm-sync/kafka';
 import { loadConfig } from '../src/config.js';
 import { startHsConnector } from '../src/main.js';
 import { accountIdOf, update, upsert } from './command-fixtures.js';
@@ -15,6 +16,7 @@ let sandbox: RunningSandbox;
 let results: Collector;
 let deadLetters: Collector;
 let commandsTopic: string;
+let commandGroup: string;
 
 const cleanup = new Cleanup();
 
@@ -23,6 +25,7 @@ beforeAll(async () => {
   const env = connectorEnv(sandbox.url, { CONNECTION_ID: CONNECTION });
   const prefix = env['KAFKA_TOPIC_PREFIX'];
   commandsTopic = topicName(TOPICS.hubspotCommands.ref, prefix);
+  commandGroup = `${env['HS_CONNECTOR_GROUP'] ?? ''}-commands`;
   cleanup.add(await startHsConnector(loadConfig(env)), (s) => s.app.close());
   results = cleanup.add(
     await collect(testKafka(), topicName(TOPICS.commandResults.ref, prefix)),
@@ -114,5 +117,31 @@ describe('commands', () => {
       value: '{"not":"a command"}',
     });
     expect(dead.payload.reason).toContain('not a HubSpot command');
+  });
+
+  it('runs two consumers of the command topic that hold its partitions between them', async () => {
+    const admin = testKafka().admin();
+    await admin.connect();
+    try {
+      const [topic] = (await admin.fetchTopicMetadata({ topics: [commandsTopic] })).topics;
+      let held: number[][] = [];
+      await waitFor(
+        async () => {
+          const [group] = (await admin.describeGroups([commandGroup])).groups;
+          if (group?.state !== 'Stable') return false;
+          held = group.members.map((m) => assignedPartitions(m.memberAssignment, commandsTopic));
+          return true;
+        },
+        { description: 'the command group settled' },
+      );
+      expect(held).toHaveLength(2);
+      // Every partition is held, by one member only, and neither member sits idle.
+      expect(held.flat().sort((a, b) => a - b)).toEqual(
+        (topic?.partitions ?? []).map((p) => p.partitionId).sort((a, b) => a - b),
+      );
+      for (const partitions of held) expect(partitions.length).toBeGreaterThan(0);
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

@@ -1,6 +1,7 @@
 export * from './client.js';
 export * from './co-partitioned-assigner.js';
 export * from './crc32c.js';
+export * from './group-members.js';
 export * from './produce-request.js';
 export * from './partitioner.js';
 export * from './topics.js';
