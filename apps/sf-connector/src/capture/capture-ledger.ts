@@ -16,6 +16,8 @@ export class CaptureLedger {
   private deleted: Tombstones;
   private storedTombstones: Tombstones;
   private writing: Promise<void> = Promise.resolve();
+  /** The last publication's turn (see `publication`). */
+  private publishing: Promise<void> = Promise.resolve();
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
 
@@ -83,6 +85,22 @@ export class CaptureLedger {
     if (replayed && this.since !== null) return;
     this.since = this.now();
     this.dirty = true;
+  }
+
+  /**
+   * Runs `work` once every earlier publication of this connection has settled. The poller and
+   * the CDC pump each decide what to publish from the state, publish it and move the state on
+   * within one turn, so neither decides on a state the other is about to move: a version CDC
+   * published is in `seen` before a poll classifies it, and a poll never publishes a change
+   * after CDC published it.
+   */
+  publication<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.publishing.then(work);
+    this.publishing = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
   }
 
   /** Writes the current state (after any write in progress); resolves when it is stored. */

@@ -126,23 +126,26 @@ export class CdcPump {
       messages.push(changeMessage(topics.salesforceChanges, event));
       published.push(change);
     }
-    await this.o.publisher.publish(messages);
-    this.countCaptured(published);
+    // Published and registered in one turn with the poll's pages (see `publication`).
+    await ledger.publication(async () => {
+      await this.o.publisher.publish(messages);
+      this.countCaptured(published);
 
-    for (const object of settings.objects) {
-      const versions = published
-        .filter((c) => c.object === object && c.version !== undefined)
-        .map((c) => ({ id: c.recordId, at: c.version ?? 0 }));
-      if (versions.length > 0) {
-        ledger.updateCursor(object, (cur) => afterCdc(cur, versions, settings.poll.overlapMs));
+      for (const object of settings.objects) {
+        const versions = published
+          .filter((c) => c.object === object && c.version !== undefined)
+          .map((c) => ({ id: c.recordId, at: c.version ?? 0 }));
+        if (versions.length > 0) {
+          ledger.updateCursor(object, (cur) => afterCdc(cur, versions, settings.poll.overlapMs));
+        }
       }
-    }
-    ledger.updateTombstones((t) =>
-      withTombstones(
-        t,
-        published.map((c) => ({ id: c.recordId, changeType: c.changeType, at: c.changedAt })),
-      ),
-    );
+      ledger.updateTombstones((t) =>
+        withTombstones(
+          t,
+          published.map((c) => ({ id: c.recordId, changeType: c.changeType, at: c.changedAt })),
+        ),
+      );
+    });
     if (lastReplayId !== null) ledger.setCdcReplayId(lastReplayId);
     ledger.saveSoon(SAVE_EVERY_MS, (e) => {
       this.o.logger.warn('capture state not saved; retried with the next change', {
