@@ -119,6 +119,13 @@ export const HsConnectorEnv = z
     HUBSPOT_POLL_LOOKBACK_MS: millis(120_000),
     /** Where the very first poll starts (ISO time); default: now minus the lookback. */
     HUBSPOT_POLL_START: z.iso.datetime({ offset: true }).optional(),
+    /**
+     * A poll waits while this many HubSpot commands wait in this instance (an import, a mass
+     * sync), until they are down to a tenth, for at most the longest deferral; 0: polls never
+     * wait. 2,000: about a second of writes at 190 requests per 10 s (see docs/decisions.md).
+     */
+    HUBSPOT_POLL_DEFER_AT_BACKLOG: z.coerce.number().int().min(0).default(2_000),
+    HUBSPOT_POLL_MAX_DEFER_MS: millis(300_000),
     /** Full association and deletion sweep; 0 switches it off. */
     HUBSPOT_SWEEP_INTERVAL_MS: millis(6 * 60 * 60 * 1000),
     /**
@@ -227,6 +234,9 @@ export interface HsConnectorConfig {
     readonly sweepIntervalMs: number;
     /** Versions of our own writes remembered so that polls skip them (`WrittenVersions`). */
     readonly skipWrittenMax: number;
+    /** Commands waiting at which a poll waits, for at most `maxDeferMs` (0: never waits). */
+    readonly deferAtBacklog: number;
+    readonly maxDeferMs: number;
   };
   readonly metricsLagIntervalMs: number;
   readonly budgetReportIntervalMs: number;
@@ -298,6 +308,8 @@ export function toConfig(env: HsConnectorEnv): HsConnectorConfig {
         env.HUBSPOT_POLL_START === undefined ? undefined : Date.parse(env.HUBSPOT_POLL_START),
       sweepIntervalMs: env.HUBSPOT_SWEEP_INTERVAL_MS,
       skipWrittenMax: env.HUBSPOT_POLL_SKIP_WRITTEN_MAX,
+      deferAtBacklog: env.HUBSPOT_POLL_DEFER_AT_BACKLOG,
+      maxDeferMs: env.HUBSPOT_POLL_MAX_DEFER_MS,
     },
     metricsLagIntervalMs: env.METRICS_LAG_INTERVAL_MS,
     budgetReportIntervalMs: env.API_BUDGET_REPORT_INTERVAL_MS,

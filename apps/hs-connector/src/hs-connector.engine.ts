@@ -79,6 +79,7 @@ export class HsConnectorEngine {
   private readonly groups: { inbox: string; commands: string; owners: string };
   private inbox: TransactionalPipeline | undefined;
   private commands: TransactionalPipeline[] = [];
+  private commandProcessor: CommandProcessor | undefined;
   private owners: PollOwnership | undefined;
   private lag: LagSampler | undefined;
   private producer: Producer | undefined;
@@ -170,6 +171,7 @@ export class HsConnectorEngine {
       logger: logger.child({ component: 'commands' }),
       writtenVersions: this.writtenVersions,
     });
+    this.commandProcessor = commands;
     this.inbox = new TransactionalPipeline({
       kafka,
       logger,
@@ -267,7 +269,17 @@ export class HsConnectorEngine {
       settings: { ...config.polling, sweepPagesPerCycle: 20 },
       concurrency: config.http.concurrency,
       writtenVersions: this.writtenVersions,
+      commandBacklog: () => this.commandsWaiting(),
     });
+  }
+
+  /**
+   * HubSpot commands this instance has yet to carry out: those it holds (most wait for the
+   * budget) and those behind them in its partitions of the command topic.
+   */
+  private commandsWaiting(): number {
+    const behind = this.commands.reduce((sum, p) => sum + p.backlog(), 0);
+    return behind + (this.commandProcessor?.inHand ?? 0);
   }
 
   /** Poll events to Kafka, acknowledged by all in-sync replicas before the cursor moves. */

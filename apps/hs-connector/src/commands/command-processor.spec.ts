@@ -33,10 +33,28 @@ function setup(writtenVersions?: WrittenVersions) {
       others: out.filter((m) => m.topic !== 'results' && m.topic !== 'dlq'),
     };
   };
-  return { api, run };
+  return { api, processor, run };
 }
 
 describe('CommandProcessor', () => {
+  it('counts the commands in hand while their writes are out, and none once the batch is done', async () => {
+    const { api, processor, run } = setup();
+    const inHandWhileWriting: number[] = [];
+    const upsertCompanies = api.upsertCompanies.bind(api);
+    api.upsertCompanies = (inputs) => {
+      inHandWhileWriting.push(processor.inHand);
+      return upsertCompanies(inputs);
+    };
+    await Promise.all([
+      run(Array.from({ length: 150 }, (_, i) => upsert(i))),
+      run(Array.from({ length: 30 }, (_, i) => upsert(1_000 + i))),
+    ]);
+    // The first batch's first write goes out before the second batch comes; later ones with both.
+    expect(inHandWhileWriting[0]).toBe(150);
+    expect(Math.max(...inHandWhileWriting)).toBe(180);
+    expect(processor.inHand).toBe(0);
+  });
+
   it('upserts 250 companies in 3 requests with one result per command, and never duplicates on a re-run', async () => {
     const { api, run } = setup();
     const commands = Array.from({ length: 250 }, (_, i) => upsert(i));

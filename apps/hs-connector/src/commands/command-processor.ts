@@ -79,15 +79,24 @@ interface Written {
 export class CommandProcessor {
   /** Per connection (its runtime, replaced when its settings change) and kind of write. */
   private readonly pools = new WeakMap<ConnectionRuntime, Record<WriteKind, WriteCoalescer>>();
+  private held = 0;
 
   constructor(private readonly deps: CommandProcessorDeps) {}
 
+  /** Commands in the batches being handled now (most of them wait for the HubSpot budget). */
+  get inHand(): number {
+    return this.held;
+  }
+
   async handle(messages: readonly InboundMessage[], ctx: BatchContext): Promise<OutboundMessage[]> {
+    this.held += messages.length;
     try {
       return await this.process(messages, ctx);
     } catch (e) {
       await holdWhileBudgetSpent(e, ctx, this.deps.clock, this.deps.signal);
       throw e;
+    } finally {
+      this.held -= messages.length;
     }
   }
 

@@ -4,13 +4,19 @@ import type { HubSpotChangeEvent } from '@crm-sync/domain';
 import { createLogger } from '@crm-sync/runtime';
 import { InMemoryHubSpotApi } from '../hubspot/in-memory.hubspot-api.js';
 import { propertySets } from '../hubspot/properties.js';
-import { ConnectionPoller } from './connection-poller.js';
+import { ConnectionPoller, DEFER_CHECK_MS } from './connection-poller.js';
 import { InMemoryPollState } from './in-memory.poll-state.js';
 import { WrittenVersions } from './written-versions.js';
 
 const T = Date.parse('2026-03-01T12:00:00Z');
 
-function setup(options: { publishFails?: () => boolean; written?: WrittenVersions } = {}) {
+function setup(
+  options: {
+    publishFails?: () => boolean;
+    written?: WrittenVersions;
+    commandBacklog?: () => number;
+  } = {},
+) {
   const api = new InMemoryHubSpotApi();
   const state = new InMemoryPollState();
   const clock = new ManualClock(T);
@@ -33,9 +39,12 @@ function setup(options: { publishFails?: () => boolean; written?: WrittenVersion
       startAt: T - 10_000,
       sweepIntervalMs: 0,
       sweepPagesPerCycle: 5,
+      deferAtBacklog: 1_000,
+      maxDeferMs: 30_000,
     },
     concurrency: 2,
     ...(options.written === undefined ? {} : { writtenVersions: options.written }),
+    ...(options.commandBacklog === undefined ? {} : { commandBacklog: options.commandBacklog }),
   });
   return { api, state, clock, published, poller, signal: new AbortController().signal };
 }
@@ -174,5 +183,51 @@ describe('ConnectionPoller', () => {
         }),
       ]),
     );
+  });
+
+  describe('while commands wait', () => {
+    /** Lets the poller run until it sleeps (deferring, or between cycles). */
+    async function untilAsleep(clock: ManualClock): Promise<void> {
+      while (clock.pending === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+
+    it('waits until a tenth of the deferring backlog is left, then polls what it missed', async () => {
+      let backlog = 5_000;
+      const { api, clock, published, poller } = setup({ commandBacklog: () => backlog });
+      const company = api.put('companies', { name: 'Changed meanwhile' }, { at: T - 5_000 });
+      const stop = new AbortController();
+      const running = poller.run(stop.signal);
+      await untilAsleep(clock);
+      await clock.advance(DEFER_CHECK_MS);
+      backlog = 101;
+      await clock.advance(DEFER_CHECK_MS);
+      expect(api.count('companies.search')).toBe(0);
+      backlog = 100;
+      await clock.advance(DEFER_CHECK_MS);
+      await untilAsleep(clock);
+      expect(ids(published)).toEqual([company]);
+      // The next cycle starts at once: the backlog is under the deferring one.
+      const searches = api.count('companies.search');
+      await clock.advance(1_000);
+      await untilAsleep(clock);
+      expect(api.count('companies.search')).toBeGreaterThan(searches);
+      stop.abort();
+      await running;
+    });
+
+    it('polls after the longest deferral even if commands still wait', async () => {
+      const { api, clock, published, poller } = setup({ commandBacklog: () => 50_000 });
+      const company = api.put('companies', { name: 'Changed meanwhile' }, { at: T - 5_000 });
+      const stop = new AbortController();
+      const running = poller.run(stop.signal);
+      await untilAsleep(clock);
+      await clock.advance(29_999);
+      expect(api.count('companies.search')).toBe(0);
+      await clock.advance(1);
+      await untilAsleep(clock);
+      expect(ids(published)).toEqual([company]);
+      stop.abort();
+      await running;
+    });
   });
 });

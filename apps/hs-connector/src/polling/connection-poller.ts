@@ -26,6 +26,12 @@ export interface PollSettings {
   readonly sweepIntervalMs: number;
   /** Sweep pages per poll cycle, so a long sweep does not delay the polls. */
   readonly sweepPagesPerCycle: number;
+  /**
+   * Commands waiting (`ConnectionPollerDeps.commandBacklog`) at which a cycle waits before it
+   * starts, until they are down to a tenth of this or `maxDeferMs` has passed; 0: never waits.
+   */
+  readonly deferAtBacklog: number;
+  readonly maxDeferMs: number;
 }
 
 export interface ConnectionPollerDeps {
@@ -41,7 +47,12 @@ export interface ConnectionPollerDeps {
   readonly concurrency: number;
   /** Company versions our writes published: found by a poll, they are not read back. */
   readonly writtenVersions?: Pick<WrittenVersions, 'takeOurs'>;
+  /** HubSpot commands this instance has yet to carry out (see `PollSettings.deferAtBacklog`). */
+  readonly commandBacklog?: () => number;
 }
+
+/** How often a deferred cycle looks at the command backlog again. */
+export const DEFER_CHECK_MS = 1_000;
 
 const OBJECTS: readonly ObjectType[] = ['companies', 'contacts'];
 
@@ -52,6 +63,11 @@ const OBJECTS: readonly ObjectType[] = ['companies', 'contacts'];
  * sweep. Every request is `backfill`: live work (webhooks, commands) goes first. The watermark
  * moves only after the events up to it are acknowledged by Kafka. Companies found at a version
  * our own writes published are not read (`WrittenVersions`).
+ *
+ * While many commands wait (an import, a mass sync), a cycle waits too, for a bounded time: the
+ * companies it would find are then mostly our own writes, and its searches and reads would
+ * spend the budget the writes need (backfill priority yields the next permit, not the calls
+ * already spent). The watermark stays put meanwhile, so nothing is missed, only found later.
  */
 export class ConnectionPoller {
   constructor(private readonly deps: ConnectionPollerDeps) {}
@@ -62,6 +78,7 @@ export class ConnectionPoller {
     while (!signal.aborted) {
       let waitMs = settings.intervalMs;
       try {
+        await this.deferToCommands(signal);
         await this.cycle(signal);
       } catch (e) {
         if (aborted(signal)) break;
@@ -75,6 +92,28 @@ export class ConnectionPoller {
       }
       await clock.sleep(waitMs, signal).catch(() => undefined);
     }
+  }
+
+  /** Waits while the command backlog is high, for at most `maxDeferMs` (see the class). */
+  private async deferToCommands(signal: AbortSignal): Promise<void> {
+    const { clock, settings, logger, connectionId, commandBacklog } = this.deps;
+    const { deferAtBacklog, maxDeferMs } = settings;
+    if (commandBacklog === undefined || deferAtBacklog === 0) return;
+    if (commandBacklog() < deferAtBacklog) return;
+    const from = clock.now();
+    const resumeAt = Math.floor(deferAtBacklog / 10);
+    logger.info('hubspot poll deferred while commands wait', {
+      connectionId,
+      backlog: commandBacklog(),
+    });
+    while (commandBacklog() > resumeAt && clock.now() - from < maxDeferMs) {
+      await clock.sleep(Math.min(DEFER_CHECK_MS, from + maxDeferMs - clock.now()), signal);
+    }
+    logger.info('hubspot poll resumes', {
+      connectionId,
+      backlog: commandBacklog(),
+      deferredMs: clock.now() - from,
+    });
   }
 
   /** One poll of both objects and a slice of the sweep. */
