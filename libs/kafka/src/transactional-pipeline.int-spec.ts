@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { silentLogger as silent, testKafka, uniqueName as unique } from './broker.fixture.js';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { ensureTopics } from './topics.js';
-import { type InboundMessage, TransactionalPipeline } from './transactional-pipeline.js';
+import {
+  type BatchContext,
+  type InboundMessage,
+  TransactionalPipeline,
+} from './transactional-pipeline.js';
 
 let kafka: Kafka;
 let admin: Admin;
@@ -103,6 +107,19 @@ describe('TransactionalPipeline across a rebalance', () => {
     let newOwnerCommitted!: () => void;
     const newOwnerDone = new Promise<void>((resolve) => (newOwnerCommitted = resolve));
     const rebalanceTimeoutMs = 2_000;
+    /** The batch's outputs; once they commit, `who` counts them and `then` runs. */
+    const outputsCountedBy = (
+      who: keyof typeof committedBy,
+      then: () => void,
+      messages: readonly InboundMessage[],
+      ctx: BatchContext,
+    ) => {
+      ctx.onCommit(() => {
+        committedBy[who] += messages.length;
+        then();
+      });
+      return echo(messages);
+    };
 
     const oldOwner = new TransactionalPipeline({
       kafka,
@@ -120,11 +137,7 @@ describe('TransactionalPipeline across a rebalance', () => {
           holding();
           await released;
         }
-        ctx.onCommit(() => {
-          committedBy.old += messages.length;
-          settle();
-        });
-        return echo(messages);
+        return outputsCountedBy('old', settle, messages, ctx);
       },
     });
     const newOwner = new TransactionalPipeline({
@@ -137,11 +150,7 @@ describe('TransactionalPipeline across a rebalance', () => {
         // The old owner finishes its batch now, while this member holds the partition.
         release();
         await oldOwnerSettled;
-        ctx.onCommit(() => {
-          committedBy.new += messages.length;
-          newOwnerCommitted();
-        });
-        return echo(messages);
+        return outputsCountedBy('new', newOwnerCommitted, messages, ctx);
       },
     });
     await oldOwner.start();
