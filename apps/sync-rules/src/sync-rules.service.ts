@@ -10,6 +10,7 @@ import {
   type OwnOrigin,
 } from '@crm-sync/domain';
 import {
+  committedOffsets,
   coPartitionedAssigner,
   ensureTopics,
   fetchTopicOffsets,
@@ -507,16 +508,10 @@ export class SyncRulesEngine {
     const admin = this.options.kafka.admin();
     await admin.connect();
     try {
-      const positions = async (groupId: string) =>
-        new Map(
-          ((await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? [])
-            .filter((p) => Number(p.offset) >= 0)
-            .map((p) => [p.partition, p.offset] as const),
-        );
-      const decided = await positions(this.decideGroup);
+      const decided = await committedOffsets(admin, this.decideGroup, topic);
       const fresh = held.filter((p) => !decided.has(p));
       if (fresh.length === 0) return;
-      const routed = await positions(this.routeGroup);
+      const routed = await committedOffsets(admin, this.routeGroup, topic);
       for (const partition of fresh) {
         const offset = routed.get(partition);
         if (offset !== undefined) joined.seek(topic, partition, offset);

@@ -99,3 +99,17 @@ export async function fetchTopicOffsets(
     }
   }
 }
+
+/** A group's committed offsets of `topic`, by partition (partitions it never committed left out). */
+export async function committedOffsets(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+): Promise<Map<number, string>> {
+  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return new Map(
+    (offsets?.partitions ?? [])
+      .filter((p) => Number(p.offset) >= 0)
+      .map((p) => [p.partition, p.offset] as const),
+  );
+}

@@ -90,7 +90,7 @@ describe('TransactionalPipeline across a rebalance', () => {
     const total = 10;
     await producer.send({
       topic: input,
-      messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+      messages: Array.from({ length: total }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
     });
     const echo = (messages: readonly InboundMessage[]) =>
       messages.map((m) => ({ topic: output, key: m.key ?? '', value: m.value ?? '' }));

@@ -9,6 +9,7 @@ import type {
 } from 'kafkajs';
 import type { KafkaLogger } from './client.js';
 import { inboundOf } from './topic-reader.js';
+import { committedOffsets } from './topics.js';
 
 /** A consumed message, decoded to text (our messages are JSON). */
 export interface InboundMessage {
@@ -310,11 +311,13 @@ export class TransactionalPipeline {
     await this.producerFor(topic, partition);
     const admin = this.admin;
     if (!admin) throw new Error('TransactionalPipeline is not started');
-    const [offsets] = await admin.fetchOffsets({ groupId: this.options.groupId, topics: [topic] });
-    const committed = offsets?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
+    const committed = (await committedOffsets(admin, this.options.groupId, topic)).get(partition);
     this.fenced.add(key);
     // The first offset may sit past the committed one by transaction markers only: no gap.
-    if (committed === '-1' || BigInt(committed) <= BigInt(payload.batch.firstOffset() ?? '0')) {
+    if (
+      committed === undefined ||
+      BigInt(committed) <= BigInt(payload.batch.firstOffset() ?? '0')
+    ) {
       return true;
     }
     this.options.logger.info('partition was committed past this batch by its previous owner', {

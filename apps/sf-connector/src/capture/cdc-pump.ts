@@ -127,25 +127,7 @@ export class CdcPump {
       published.push(change);
     }
     // Published and registered in one turn with the poll's pages (see `publication`).
-    await ledger.publication(async () => {
-      await this.o.publisher.publish(messages);
-      this.countCaptured(published);
-
-      for (const object of settings.objects) {
-        const versions = published
-          .filter((c) => c.object === object && c.version !== undefined)
-          .map((c) => ({ id: c.recordId, at: c.version ?? 0 }));
-        if (versions.length > 0) {
-          ledger.updateCursor(object, (cur) => afterCdc(cur, versions, settings.poll.overlapMs));
-        }
-      }
-      ledger.updateTombstones((t) =>
-        withTombstones(
-          t,
-          published.map((c) => ({ id: c.recordId, changeType: c.changeType, at: c.changedAt })),
-        ),
-      );
-    });
+    await ledger.publication(() => this.publishChanges(messages, published));
     if (lastReplayId !== null) ledger.setCdcReplayId(lastReplayId);
     ledger.saveSoon(SAVE_EVERY_MS, (e) => {
       this.o.logger.warn('capture state not saved; retried with the next change', {
@@ -196,6 +178,31 @@ export class CdcPump {
       }
     }
     return out;
+  }
+
+  /** Publishes a round's change events and registers them with the poll's de-duplication. */
+  private async publishChanges(
+    messages: readonly OutboundMessage[],
+    published: readonly CdcChange[],
+  ): Promise<void> {
+    const { settings, ledger } = this.o;
+    await this.o.publisher.publish(messages);
+    this.countCaptured(published);
+
+    for (const object of settings.objects) {
+      const versions = published
+        .filter((c) => c.object === object && c.version !== undefined)
+        .map((c) => ({ id: c.recordId, at: c.version ?? 0 }));
+      if (versions.length > 0) {
+        ledger.updateCursor(object, (cur) => afterCdc(cur, versions, settings.poll.overlapMs));
+      }
+    }
+    ledger.updateTombstones((t) =>
+      withTombstones(
+        t,
+        published.map((c) => ({ id: c.recordId, changeType: c.changeType, at: c.changedAt })),
+      ),
+    );
   }
 
   private countCaptured(published: readonly CdcChange[]): void {

@@ -126,7 +126,7 @@ export class Poller {
     object: SalesforceObject,
     raw: readonly Readonly<Record<string, unknown>>[],
   ): Promise<void> {
-    const { ledger, settings, topics } = this.o;
+    const { ledger, settings } = this.o;
     const records: PolledRecord[] = [];
     for (const r of raw) {
       const rec = polledRecordOf(object, r);
@@ -143,37 +143,44 @@ export class Poller {
     }
     // Classify, publish and move the cursor in one turn, so CDC's versions are either all in
     // `seen` when the page is classified or published after it.
-    await ledger.publication(async () => {
-      const cursor = ledger.cursor(object);
-      const messages: OutboundMessage[] = [];
-      const changes: { id: string; changeType: SalesforceChangeType; at: number }[] = [];
-      for (const record of records) {
-        const action = classifyPolled(record, cursor, ledger.tombstones, ledger.cdcSince);
-        if (action.kind === 'skip') continue;
-        if (action.kind === 'change') {
-          const event = changeEventOf(
-            settings.connectionId,
-            polledChange(record, action.changeType, { capturedBy: 'poll' }),
-          );
-          messages.push(changeMessage(topics.salesforceChanges, event));
-          changes.push({ id: record.id, changeType: action.changeType, at: record.systemModstamp });
-        }
-        if (object === 'Account') {
-          const state = accountStateOf(settings.connectionId, record);
-          messages.push(accountStateMessage(topics.salesforceAccountState, state));
-        }
-      }
-      await this.o.publisher.publish(messages);
-      if (changes.length > 0) {
-        this.o.metrics.changesCaptured.inc(
-          { connection: settings.connectionId, object, method: 'poll' },
-          changes.length,
-        );
-      }
-      ledger.updateCursor(object, (c) => afterPollPage(c, records, settings.poll.overlapMs));
-      ledger.updateTombstones((t) => withTombstones(t, changes));
-    });
+    await ledger.publication(() => this.publishRecords(object, records));
     await ledger.save();
+  }
+
+  /** Publishes what is new in a page's records and moves the cursor (within a ledger turn). */
+  private async publishRecords(
+    object: SalesforceObject,
+    records: readonly PolledRecord[],
+  ): Promise<void> {
+    const { ledger, settings, topics } = this.o;
+    const cursor = ledger.cursor(object);
+    const messages: OutboundMessage[] = [];
+    const changes: { id: string; changeType: SalesforceChangeType; at: number }[] = [];
+    for (const record of records) {
+      const action = classifyPolled(record, cursor, ledger.tombstones, ledger.cdcSince);
+      if (action.kind === 'skip') continue;
+      if (action.kind === 'change') {
+        const event = changeEventOf(
+          settings.connectionId,
+          polledChange(record, action.changeType, { capturedBy: 'poll' }),
+        );
+        messages.push(changeMessage(topics.salesforceChanges, event));
+        changes.push({ id: record.id, changeType: action.changeType, at: record.systemModstamp });
+      }
+      if (object === 'Account') {
+        const state = accountStateOf(settings.connectionId, record);
+        messages.push(accountStateMessage(topics.salesforceAccountState, state));
+      }
+    }
+    await this.o.publisher.publish(messages);
+    if (changes.length > 0) {
+      this.o.metrics.changesCaptured.inc(
+        { connection: settings.connectionId, object, method: 'poll' },
+        changes.length,
+      );
+    }
+    ledger.updateCursor(object, (c) => afterPollPage(c, records, settings.poll.overlapMs));
+    ledger.updateTombstones((t) => withTombstones(t, changes));
   }
 
   /** getDeleted over the window polling has passed: deletes polling never saw (purged records). */
