@@ -113,3 +113,27 @@ export async function committedOffsets(
       .map((p) => [p.partition, p.offset] as const),
   );
 }
+
+/**
+ * Messages of `topic` that `groupId` has yet to commit: per partition, its high watermark less
+ * the committed offset (from the low watermark where the group committed nothing), summed.
+ * Transaction markers count as messages. Undefined while the group has committed nothing on the
+ * topic: a group that never ran has no lag to speak of.
+ */
+export async function groupLag(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+): Promise<number | undefined> {
+  const [committed, ends] = await Promise.all([
+    committedOffsets(admin, groupId, topic),
+    fetchTopicOffsets(admin, topic),
+  ]);
+  if (committed.size === 0) return undefined;
+  let behind = 0;
+  for (const end of ends) {
+    const from = committed.get(end.partition) ?? end.low;
+    behind += Math.max(0, Number(end.high) - Number(from));
+  }
+  return behind;
+}
