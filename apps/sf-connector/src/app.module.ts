@@ -32,6 +32,7 @@ export class AppModule {
         maxAttempts: config.SF_RETRY_ATTEMPTS,
       },
       budgetReportIntervalMs: config.API_BUDGET_REPORT_INTERVAL_MS,
+      jobLookAhead: { maxAhead: config.SF_JOB_MAX_AHEAD, engineGroup: config.SF_ENGINE_GROUP },
       clock: systemClock,
       metrics,
       logger: ctx.logger,

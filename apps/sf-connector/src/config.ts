@@ -84,6 +84,19 @@ export const SfConnectorConfig = z
      */
     SF_IMPORT_PAGE_SIZE: queryPageSize,
     /**
+     * Imports and replays wait before their next page while the sync engine has this many of
+     * the published changes yet to decide; 0: they never wait. A live
+     * change queues behind at most this many (20,000: ~10 s at HubSpot's 190 requests per
+     * 10 s), and reading Salesforce far ahead no longer takes the engine's CPU on a shared
+     * machine (docs/decisions.md).
+     */
+    SF_JOB_MAX_AHEAD: z.coerce.number().int().min(0).default(20_000),
+    /** The sync engine's consumer group on the change topic (sync-rules: `<SYNC_RULES_GROUP>-decide`). */
+    SF_ENGINE_GROUP: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/)
+      .default('sync-rules-decide'),
+    /**
      * Records per batch of every query's answer (`Sforce-Query-Options: batchSize`): the most a
      * connector holds of one at once. Salesforce's default of 2,000 took sf-connector's peak in
      * an import to ~300 MB; 500 keeps it under 256 MB at the same CPU per record

@@ -14,12 +14,16 @@ import { CommandPipeline } from './commands/command-pipeline.js';
 import type { ConnectionSettings, RetrySettings } from './config.js';
 import { deadLetterMessage } from './dead-letter.js';
 import { JobStore } from './jobs/job-store.js';
+import { KafkaEngineBacklog, LookAhead } from './jobs/look-ahead.js';
 import { ControlConsumer } from './ownership/control-consumer.js';
 import { ConnectionRuntime } from './runtime/connection-runtime.js';
 import { sfConnectorTopicSpecs, sfConnectorTopics, type SfConnectorTopics } from './topics.js';
 
 const SHARE_REFRESH_MS = 30_000;
 const LAG_REFRESH_MS = 15_000;
+/** A waiting job reads the engine's backlog this often; it waits at most a minute (`LookAhead`). */
+const LOOK_AHEAD_CHECK_MS = 250;
+const LOOK_AHEAD_MAX_WAIT_MS = 60_000;
 
 export interface SfConnectorOptions {
   readonly kafka: Kafka;
@@ -37,6 +41,11 @@ export interface SfConnectorOptions {
   readonly retry: RetrySettings;
   /** How often each connection's API budget is written to `api_budget` (settings API status). */
   readonly budgetReportIntervalMs: number;
+  /**
+   * Jobs wait while the engine's group has `maxAhead` or more changes yet to decide (see
+   * `LookAhead`); none, or 0: they never wait.
+   */
+  readonly jobLookAhead?: { readonly maxAhead: number; readonly engineGroup: string };
   readonly clock: Clock;
   readonly metrics: ConnectorMetrics;
   readonly logger: Logger;
@@ -73,6 +82,23 @@ export class SfConnector {
       captureStore: new CaptureStore(o.db),
       jobStore: new JobStore(o.db),
       publisher: this.publisher,
+      lookAhead:
+        o.jobLookAhead === undefined || o.jobLookAhead.maxAhead === 0
+          ? undefined
+          : new LookAhead({
+              backlog: new KafkaEngineBacklog(
+                o.admin,
+                o.jobLookAhead.engineGroup,
+                this.topics.salesforceChanges,
+              ),
+              settings: {
+                maxAhead: o.jobLookAhead.maxAhead,
+                checkMs: LOOK_AHEAD_CHECK_MS,
+                maxWaitMs: LOOK_AHEAD_MAX_WAIT_MS,
+              },
+              clock: o.clock,
+              logger: o.logger,
+            }),
       topics: this.topics,
       clock: o.clock,
       metrics: o.metrics,

@@ -7,6 +7,7 @@ import {
   type ControlMessage,
   type SalesforceChangeEvent,
 } from '@crm-sync/domain';
+import { fetchTopicOffsets, groupLag, type Admin } from '@crm-sync/kafka';
 import { uniqueName, waitFor, type Collector } from '@crm-sync/testing';
 import { MongoClient, type Db } from 'mongodb';
 import {
@@ -22,6 +23,9 @@ import {
 } from './harness.js';
 
 const ACCOUNTS = 2_500;
+const PAGE = 1_000;
+/** The import's look-ahead; its engine group commits only in the test that plays the engine. */
+const MAX_AHEAD = 1_000;
 
 let sandbox: SalesforceSandbox;
 let connector: ConnectorUnderTest;
@@ -39,7 +43,9 @@ beforeAll(async () => {
     connectorEnv(sandbox, {
       SF_CDC_ENABLED: 'false',
       SF_OBJECTS: 'Account',
-      SF_IMPORT_PAGE_SIZE: '1000',
+      SF_IMPORT_PAGE_SIZE: String(PAGE),
+      SF_JOB_MAX_AHEAD: String(MAX_AHEAD),
+      SF_ENGINE_GROUP: uniqueName('engine'),
     }),
   );
   C = connector.connectionId;
@@ -193,6 +199,63 @@ describe('import job', () => {
     const ids = snapshotsOf(jobId).map((e) => e.payload.recordId);
     expect(ids).toHaveLength(ACCOUNTS);
     expect(new Set(ids).size).toBe(ACCOUNTS);
+  });
+});
+
+describe('look-ahead', () => {
+  it(`keeps an import at most SF_JOB_MAX_AHEAD changes ahead of the sync engine's group`, async () => {
+    const admin: Admin = kafka.kafka.admin();
+    await admin.connect();
+    const topic = connector.topics.salesforceChanges;
+    const groupId = connector.env['SF_ENGINE_GROUP'] ?? '';
+    /** The test plays the engine: it decides everything published so far, at once. */
+    const catchUp = async () => {
+      const ends = await fetchTopicOffsets(admin, topic);
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+      });
+    };
+    try {
+      await catchUp();
+      const jobId = uniqueName('import');
+      await send(
+        controlMessage('sync.import-requested.v1', {
+          jobId,
+          object: 'Account',
+          requestedBy: 'tester',
+        }),
+      );
+      const held: { behind: number; done: number }[] = [];
+      for (;;) {
+        // The import runs until the engine is MAX_AHEAD behind, then waits for it.
+        const seen = await waitFor(
+          async () => {
+            const [behind, p] = await Promise.all([
+              groupLag(admin, groupId, topic),
+              progress(jobId),
+            ]);
+            if (p?.state === 'completed') return { behind: behind ?? 0, p };
+            // Its progress counts the page it published last (written just after it).
+            const moved = p !== undefined && p.done > (held.at(-1)?.done ?? 0);
+            return (behind ?? 0) >= MAX_AHEAD && moved ? { behind: behind ?? 0, p } : undefined;
+          },
+          { description: 'the import ahead of the engine, or done', timeoutMs: 60_000 },
+        );
+        if (seen.p.state === 'completed') break;
+        held.push({ behind: seen.behind, done: seen.p.done });
+        await catchUp();
+      }
+      // Held back after each of its two whole pages, never more than a page past the limit.
+      expect(held.map((h) => h.done)).toEqual([PAGE, 2 * PAGE]);
+      for (const h of held) expect(h.behind).toBeLessThan(MAX_AHEAD + PAGE);
+      expect(await progress(jobId)).toMatchObject({ done: ACCOUNTS, total: ACCOUNTS });
+    } finally {
+      // No commits left behind: the other tests' jobs never wait for this group.
+      await admin.deleteGroups([groupId]);
+      await admin.disconnect();
+    }
   });
 });
 

@@ -168,6 +168,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     },
     'sf-connector': {
       SF_CONNECTOR_GROUP: group('sf-connector'),
+      SF_ENGINE_GROUP: group('sync-rules-decide'),
       CONNECTION_ID: options.connectionId,
       SF_LOGIN_URL: url('salesforce-sandbox'),
     },

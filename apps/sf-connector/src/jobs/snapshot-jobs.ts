@@ -12,6 +12,7 @@ import type { ChangePublisher } from '../capture/publisher.js';
 import { isoOf } from '../capture/records.js';
 import { isStaleRequest } from '../ownership/control-consumer.js';
 import { isTerminal, type JobStore } from './job-store.js';
+import type { LookAhead } from './look-ahead.js';
 
 /** One page of a job's records, ready to publish. */
 export interface SnapshotPage {
@@ -45,6 +46,8 @@ export interface SnapshotJobsOptions {
   readonly source: SnapshotSource;
   readonly publisher: ChangePublisher;
   readonly jobs: JobStore;
+  /** Keeps the job's pages at most so far ahead of the sync engine (none: never waits). */
+  readonly lookAhead?: LookAhead | undefined;
   readonly clock: Clock;
   readonly metrics: ConnectorMetrics;
   readonly logger: Logger;
@@ -186,7 +189,12 @@ export class SnapshotJobs {
       }
       await source.pages(job, signal, async (page) => {
         signal.throwIfAborted();
+        await this.o.lookAhead?.room(
+          { connectionId: job.connectionId, jobId: job.jobId, kind: this.kind },
+          signal,
+        );
         await this.o.publisher.publish(page.messages);
+        this.o.lookAhead?.published(page.records);
         this.o.metrics.changesCaptured.inc(
           { connection: job.connectionId, object: 'Account', method: this.kind },
           page.records,

@@ -18,6 +18,7 @@ import { ReplaySource } from '../jobs/replay-source.js';
 import { SnapshotJobs } from '../jobs/snapshot-jobs.js';
 import { isStaleRequest } from '../ownership/control-consumer.js';
 import type { JobStore } from '../jobs/job-store.js';
+import type { LookAhead } from '../jobs/look-ahead.js';
 import { resyncAccounts } from '../jobs/resync.js';
 import { rateGateOf, SalesforceBudget } from '../salesforce/budget.js';
 import { syncErrorOf } from '../salesforce/errors.js';
@@ -33,6 +34,8 @@ export interface RuntimeDeps {
   readonly captureStore: CaptureStore;
   readonly jobStore: JobStore;
   readonly publisher: ChangePublisher;
+  /** Keeps imports and replays near the sync engine (none: they never wait). */
+  readonly lookAhead?: LookAhead | undefined;
   readonly topics: SfConnectorTopics;
   readonly clock: Clock;
   readonly metrics: ConnectorMetrics;
@@ -80,6 +83,7 @@ export class ConnectionRuntime implements BudgetSource {
       connectionId: settings.connectionId,
       publisher: deps.publisher,
       jobs: deps.jobStore,
+      lookAhead: deps.lookAhead,
       clock: deps.clock,
       metrics: deps.metrics,
       logger: deps.logger,
