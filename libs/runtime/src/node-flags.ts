@@ -20,6 +20,11 @@
  *   Under the ceiling V8 collects more often: ~10 % more CPU per event for ~120 MB less resident.
  *   A deployment whose live heap outgrows it (NODE_OPTIONS cannot raise it: the command line wins)
  *   changes this list.
+ * - `--max-old-space-size=120` for hs-connector too. Its live heap (~60–90 MB in an import: the
+ *   commands waiting for the HubSpot budget, two command fetches, the written-versions cache of
+ *   `HUBSPOT_POLL_SKIP_WRITTEN_MAX`) is bounded the same way, and 2 × it took the process to
+ *   305–346 MB. Under the ceiling: ~250 MB, for ~50 % more of its own CPU (it binds only
+ *   without limits). Raising the fetch bytes or the written-versions cap means raising this.
  * V8 reads these only at start (NODE_OPTIONS refuses `--heap-growing-percent`), hence flags on the
  * command line. Figures and the settings not chosen: docs/decisions.md.
  *
@@ -42,10 +47,17 @@ export const SYNC_RULES_NODE_FLAGS: readonly string[] = [
 /** The connectors' flags: as the services', with a young generation of 3 × 16 MB. */
 export const CONNECTOR_NODE_FLAGS = flagsWithSemiSpace(16);
 
+/** hs-connector's flags: the connectors', with an old generation of at most 120 MB. */
+export const HS_CONNECTOR_NODE_FLAGS: readonly string[] = [
+  ...CONNECTOR_NODE_FLAGS,
+  '--max-old-space-size=120',
+];
+
 /** The flags one process is started with: none for a CRM sandbox. */
 export function nodeFlagsFor(app: string): readonly string[] {
   if (app.endsWith('-sandbox')) return [];
   if (app === 'sync-rules') return SYNC_RULES_NODE_FLAGS;
+  if (app === 'hs-connector') return HS_CONNECTOR_NODE_FLAGS;
   return app.endsWith('-connector') ? CONNECTOR_NODE_FLAGS : SERVICE_NODE_FLAGS;
 }
 
