@@ -85,10 +85,9 @@ export const SfConnectorConfig = z
     SF_IMPORT_PAGE_SIZE: queryPageSize,
     /**
      * Imports and replays wait before their next page while the sync engine has this many of
-     * the published changes yet to decide; 0: they never wait. A live
-     * change queues behind at most this many (20,000: ~10 s at HubSpot's 190 requests per
-     * 10 s), and reading Salesforce far ahead no longer takes the engine's CPU on a shared
-     * machine (docs/decisions.md).
+     * the published changes yet to decide; 0: they never wait. A live change queues behind at
+     * most this many (20,000: ~10 s at HubSpot's 190 requests per 10 s), and reading Salesforce
+     * far ahead no longer takes the engine's CPU on a shared machine (docs/decisions.md).
      */
     SF_JOB_MAX_AHEAD: z.coerce.number().int().min(0).default(20_000),
     /** The sync engine's consumer group on the change topic (sync-rules: `<SYNC_RULES_GROUP>-decide`). */

@@ -23,8 +23,9 @@
  * - `--max-old-space-size=120` for hs-connector too. Its live heap (~60–90 MB in an import: the
  *   commands waiting for the HubSpot budget, two command fetches, the written-versions cache of
  *   `HUBSPOT_POLL_SKIP_WRITTEN_MAX`) is bounded the same way, and 2 × it took the process to
- *   305–346 MB. Under the ceiling: ~250 MB, for ~50 % more of its own CPU (it binds only
- *   without limits). Raising the fetch bytes or the written-versions cap means raising this.
+ *   305–346 MB. Under the ceiling: ~250 MB, for ~50 % more of its own CPU at 190 requests per
+ *   10 s (the budget binds there) and ~15 % without limits. Raising the fetch bytes or the
+ *   written-versions cap means raising this.
  * V8 reads these only at start (NODE_OPTIONS refuses `--heap-growing-percent`), hence flags on the
  * command line. Figures and the settings not chosen: docs/decisions.md.
  *

@@ -23,7 +23,7 @@ function setup(settings: LookAheadSettings = SETTINGS) {
   const backlog = new Backlog();
   const lines: { level: string; msg: string }[] = [];
   const logger = createLogger('test', {
-    level: 'info',
+    level: 'debug',
     write: (line) => lines.push(JSON.parse(line) as { level: string; msg: string }),
   });
   const lookAhead = new LookAhead({ backlog, settings, clock, logger });

@@ -80,13 +80,14 @@ export class LookAhead {
     if (this.stalled || this.estimate === undefined || this.estimate < settings.maxAhead) return;
     const since = clock.now();
     const log = { ...job, behind: this.estimate, maxAhead: settings.maxAhead };
-    logger.info('job waits for the sync engine to catch up', log);
+    // At the limit a job waits before most pages: debug, not info, or an import floods the log.
+    logger.debug('job waits for the sync engine to catch up', log);
     for (;;) {
       await clock.sleep(settings.checkMs, signal);
       const behind = await this.read();
       const waitedMs = clock.now() - since;
       if (behind === undefined || behind < settings.maxAhead) {
-        logger.info('job goes on', { ...log, behind, waitedMs });
+        logger.debug('job goes on', { ...log, behind, waitedMs });
         return;
       }
       if (waitedMs >= settings.maxWaitMs) {
