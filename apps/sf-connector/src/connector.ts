@@ -82,23 +82,7 @@ export class SfConnector {
       captureStore: new CaptureStore(o.db),
       jobStore: new JobStore(o.db),
       publisher: this.publisher,
-      lookAhead:
-        o.jobLookAhead === undefined || o.jobLookAhead.maxAhead === 0
-          ? undefined
-          : new LookAhead({
-              backlog: new KafkaEngineBacklog(
-                o.admin,
-                o.jobLookAhead.engineGroup,
-                this.topics.salesforceChanges,
-              ),
-              settings: {
-                maxAhead: o.jobLookAhead.maxAhead,
-                checkMs: LOOK_AHEAD_CHECK_MS,
-                maxWaitMs: LOOK_AHEAD_MAX_WAIT_MS,
-              },
-              clock: o.clock,
-              logger: o.logger,
-            }),
+      lookAhead: jobLookAhead(o, this.topics.salesforceChanges),
       topics: this.topics,
       clock: o.clock,
       metrics: o.metrics,
@@ -246,4 +230,20 @@ export class SfConnector {
       }
     }
   }
+}
+
+/** The jobs' look-ahead on the engine's lag on `changeTopic`; none when switched off. */
+function jobLookAhead(o: SfConnectorOptions, changeTopic: string): LookAhead | undefined {
+  const { jobLookAhead: settings, admin, clock, logger } = o;
+  if (settings === undefined || settings.maxAhead === 0) return undefined;
+  return new LookAhead({
+    backlog: new KafkaEngineBacklog(admin, settings.engineGroup, changeTopic),
+    settings: {
+      maxAhead: settings.maxAhead,
+      checkMs: LOOK_AHEAD_CHECK_MS,
+      maxWaitMs: LOOK_AHEAD_MAX_WAIT_MS,
+    },
+    clock,
+    logger,
+  });
 }

@@ -100,6 +100,15 @@ export async function fetchTopicOffsets(
   }
 }
 
+/** Committed offsets as `fetchOffsets` lists them, by partition (-1, never committed, left out). */
+export function committedOf(
+  partitions: readonly { readonly partition: number; readonly offset: string }[],
+): Map<number, string> {
+  return new Map(
+    partitions.filter((p) => Number(p.offset) >= 0).map((p) => [p.partition, p.offset] as const),
+  );
+}
+
 /** A group's committed offsets of `topic`, by partition (partitions it never committed left out). */
 export async function committedOffsets(
   admin: Admin,
@@ -107,18 +116,29 @@ export async function committedOffsets(
   topic: string,
 ): Promise<Map<number, string>> {
   const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return new Map(
-    (offsets?.partitions ?? [])
-      .filter((p) => Number(p.offset) >= 0)
-      .map((p) => [p.partition, p.offset] as const),
-  );
+  return committedOf(offsets?.partitions ?? []);
 }
 
 /**
- * Messages of `topic` that `groupId` has yet to commit: per partition, its high watermark less
- * the committed offset (from the low watermark where the group committed nothing), summed.
- * Transaction markers count as messages. Undefined while the group has committed nothing on the
- * topic: a group that never ran has no lag to speak of.
+ * Messages a group has yet to commit on a topic: per partition, its high watermark less the
+ * committed offset (from the low watermark where the group committed nothing), summed.
+ * Transaction markers count as messages.
+ */
+export function lagBehind(
+  ends: readonly { readonly partition: number; readonly high: string; readonly low: string }[],
+  committed: ReadonlyMap<number, string>,
+): number {
+  let behind = 0;
+  for (const end of ends) {
+    const from = committed.get(end.partition) ?? end.low;
+    behind += Math.max(0, Number(end.high) - Number(from));
+  }
+  return behind;
+}
+
+/**
+ * `groupId`'s lag on `topic` (`lagBehind`). Undefined while the group has committed nothing on
+ * the topic: a group that never ran has no lag to speak of.
  */
 export async function groupLag(
   admin: Admin,
@@ -129,11 +149,5 @@ export async function groupLag(
     committedOffsets(admin, groupId, topic),
     fetchTopicOffsets(admin, topic),
   ]);
-  if (committed.size === 0) return undefined;
-  let behind = 0;
-  for (const end of ends) {
-    const from = committed.get(end.partition) ?? end.low;
-    behind += Math.max(0, Number(end.high) - Number(from));
-  }
-  return behind;
+  return committed.size === 0 ? undefined : lagBehind(ends, committed);
 }

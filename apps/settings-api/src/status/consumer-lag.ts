@@ -1,4 +1,4 @@
-import type { Admin } from '@crm-sync/kafka';
+import { committedOf, lagBehind, type Admin } from '@crm-sync/kafka';
 import type { ConnectionStatusView } from './status.schemas.js';
 
 export type LagReport = ConnectionStatusView['lag'];
@@ -36,17 +36,13 @@ export class KafkaLagProbe implements LagProbe {
   }
 
   private async groupLag(groupId: string): Promise<LagReport['groups'][number]> {
-    const committed = await this.admin.fetchOffsets({ groupId });
-    const topics = committed.filter((t) => t.partitions.some((p) => Number(p.offset) >= 0));
+    const topics = (await this.admin.fetchOffsets({ groupId }))
+      .map((t) => ({ topic: t.topic, committed: committedOf(t.partitions) }))
+      .filter((t) => t.committed.size > 0);
     if (topics.length === 0) return { groupId, messages: null, topics: 0 };
     let messages = 0;
     for (const t of topics) {
-      const ends = await this.admin.fetchTopicOffsets(t.topic);
-      for (const end of ends) {
-        const done = Number(t.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
-        const from = done >= 0 ? done : Number(end.low);
-        messages += Math.max(0, Number(end.high) - from);
-      }
+      messages += lagBehind(await this.admin.fetchTopicOffsets(t.topic), t.committed);
     }
     return { groupId, messages, topics: topics.length };
   }
