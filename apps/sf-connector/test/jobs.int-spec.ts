@@ -236,10 +236,13 @@ describe('look-ahead', () => {
               groupLag(admin, groupId, topic),
               progress(jobId),
             ]);
-            if (p?.state === 'completed') return { behind: behind ?? 0, p };
-            // Its progress counts the page it published last (written just after it).
-            const moved = p !== undefined && p.done > (held.at(-1)?.done ?? 0);
-            return (behind ?? 0) >= MAX_AHEAD && moved ? { behind: behind ?? 0, p } : undefined;
+            if (p === undefined) return undefined;
+            if (p.state === 'completed') return { behind: behind ?? 0, p };
+            // Held: the engine is MAX_AHEAD behind, and the job's progress, written just after
+            // each batch is published, counts every change published since the last catch-up.
+            const counted = p.done - (held.at(-1)?.done ?? 0);
+            const isHeld = (behind ?? 0) >= MAX_AHEAD && counted >= (behind ?? 0);
+            return isHeld ? { behind: behind ?? 0, p } : undefined;
           },
           { description: 'the import ahead of the engine, or done', timeoutMs: 60_000 },
         );
