@@ -631,6 +631,51 @@ describe('getUpdated / getDeleted ("Get a List of Updated Records", "Get a List 
   });
 });
 
+describe('control API: purge (an emptied recycle bin, a hard delete)', () => {
+  test('a purged record is gone from reads and queryAll, and getDeleted still lists it', async () => {
+    const account = idOf(await conn.sobject('Account').create({ Name: 'Purged' }));
+    const contact = idOf(
+      await conn.sobject('Contact').create({ LastName: 'Child', AccountId: account }),
+    );
+    const live = idOf(await conn.sobject('Account').create({ Name: 'Hard-deleted' }));
+    const start = new Date(h.clock.now());
+    await conn.sobject('Account').destroy(account);
+    const purged = await h.control<{ id: string; success: boolean }[]>('POST', '/purge', {
+      ids: [account, live],
+    });
+    expect(purged).toEqual([
+      { id: account, success: true, errors: [] },
+      { id: live, success: true, errors: [] },
+    ]);
+    h.clock.advance(2 * 60_000);
+
+    const all = await conn.query(`SELECT Id FROM Account WHERE Id IN ('${account}', '${live}')`, {
+      scanAll: true,
+    });
+    expect(all.records).toEqual([]);
+    const contacts = await conn.query(`SELECT Id FROM Contact WHERE Id = '${contact}'`, {
+      scanAll: true,
+    });
+    expect(contacts.records).toEqual([]);
+    await expectSfError(conn.sobject('Account').retrieve(account), 'NOT_FOUND');
+    const deleted = await conn.sobject('Account').deleted(start, new Date(h.clock.now()));
+    expect(deleted.deletedRecords.map((d) => d.id).sort()).toEqual([account, live].sort());
+    const deletedContacts = await conn.sobject('Contact').deleted(start, new Date(h.clock.now()));
+    expect(deletedContacts.deletedRecords.map((d) => d.id)).toEqual([contact]);
+
+    const again = await h.control<{ success: boolean; errors: { statusCode: string }[] }[]>(
+      'POST',
+      '/purge',
+      { ids: [account] },
+    );
+    expect(again[0]).toMatchObject({ success: false, errors: [{ statusCode: 'NOT_FOUND' }] });
+    const undelete = await h.control<{ success: boolean }[]>('POST', '/undelete', {
+      ids: [live],
+    });
+    expect(undelete[0]?.success).toBe(false);
+  });
+});
+
 describe('control API: merge, undelete, limits, faults, duplicate rules', () => {
   test('merge deletes the losers with MasterRecordId and moves their contacts', async () => {
     const created = await conn

@@ -129,6 +129,11 @@ export class Store {
     return this.tables[type].deletedAt.get(id);
   }
 
+  /** The deletion log getDeleted reads: id → when deleted, for the recycle bin and purged records. */
+  deletions(type: SObjectType): IterableIterator<[string, number]> {
+    return this.tables[type].deletedAt.entries();
+  }
+
   findByUnique(type: SObjectType, field: string, value: string): string[] {
     return this.tables[type].unique.get(field)?.get(value.toLowerCase()) ?? [];
   }
@@ -495,6 +500,33 @@ export class Store {
       }
     }
     return next;
+  }
+
+  /**
+   * Empties the recycle bin of a record and of the contacts its delete took with it; a live
+   * record is deleted first, as the Bulk API's hard delete does. A purged record is gone from
+   * reads and from every query, queryAll too, but getDeleted still lists it: the deletion log
+   * outlives the recycle bin. So polling never sees the delete, and only getDeleted can.
+   */
+  purge(txn: Txn, ctx: WriteContext, id: string): void {
+    const nid = normalizeId(id);
+    const type = nid ? typeForIdPrefix(nid) : undefined;
+    if (!nid || !type)
+      throw new SfError(400, 'MALFORMED_ID', `id value of incorrect type: ${id}`, ['Id']);
+    const t = this.tables[type];
+    if (!t.byId.has(nid)) throw notFound();
+    if (t.byId.get(nid)?.['IsDeleted'] !== true) this.delete(txn, ctx, type, nid);
+    const deleted = t.byId.get(nid);
+    if (deleted === undefined) return;
+    // Deleted records are in no index: dropping the record is all there is to it.
+    t.byId.delete(nid);
+    txn.undo.push(() => t.byId.set(nid, deleted));
+    for (const [child, parent] of [...this.cascadeOf]) {
+      if (parent !== nid) continue;
+      this.cascadeOf.delete(child);
+      txn.undo.push(() => this.cascadeOf.set(child, parent));
+      this.purge(txn, ctx, child);
+    }
   }
 
   /** Merge (as the SOAP merge call does): losers are deleted with MasterRecordId set; child contacts move to the master. */

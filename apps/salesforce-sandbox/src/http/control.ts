@@ -160,6 +160,21 @@ export function registerControl(app: FastifyInstance, state: SandboxState): void
         });
       });
 
+      c.post('/purge', (req) => {
+        const b = parse(z.object({ ids: z.array(z.string()).min(1) }), req.body);
+        return b.ids.map((id) => {
+          try {
+            write((txn) => {
+              store.purge(txn, CONTROL, id);
+            });
+            return { id: normalizeId(id) ?? id, success: true, errors: [] };
+          } catch (e) {
+            if (e instanceof SfError) return { id, success: false, errors: [e.toSaveError()] };
+            throw e;
+          }
+        });
+      });
+
       c.put('/limits', (req) => {
         const b = parse(
           z.object({

@@ -259,13 +259,10 @@ export function registerRest(app: FastifyInstance, state: SandboxState): void {
         const { start, end } = parseRange(state, req.query);
         const deletedRecords: { id: string; deletedDate: string }[] = [];
         let earliest = store.startedAt;
-        for (const rec of store.all(schema.name)) {
-          if (rec['IsDeleted'] !== true) continue;
-          const at = store.deletedAt(schema.name, rec['Id'] as string);
-          if (at === undefined) continue;
+        // The deletion log, not the records: purged records are listed too.
+        for (const [id, at] of store.deletions(schema.name)) {
           earliest = Math.min(earliest, at);
-          if (at >= start && at < end)
-            deletedRecords.push({ id: rec['Id'] as string, deletedDate: sfDateTime(at) });
+          if (at >= start && at < end) deletedRecords.push({ id, deletedDate: sfDateTime(at) });
         }
         return {
           deletedRecords,
