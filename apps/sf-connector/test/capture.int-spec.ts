@@ -1,6 +1,7 @@
 // Change capture against the sandbox, the real broker and FerretDB: polling alone (CDC off) must
 // capture everything, including 5,000 accounts that share one SystemModstamp, deletes, undeletes
-// and merges; with CDC on, changes arrive with their origin marks and polling does not repeat them.
+// and merges, and getDeleted the deletes no poll could see; with CDC on, changes arrive with their
+// origin marks and polling does not repeat them.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { ChangeEvent, type SalesforceChangeEvent } from '@crm-sync/domain';
 import { waitFor, type Collector } from '@crm-sync/testing';
@@ -8,6 +9,7 @@ import {
   changes,
   connectorEnv,
   control,
+  ManualClock,
   otherClient,
   startConnector,
   startSandbox,
@@ -129,6 +131,46 @@ describe('polling', () => {
       'undeleted',
     ]);
     expect(eventsOf(collector, c).map((e) => e.payload.changeType)).toEqual(['created', 'merged']);
+  });
+});
+
+describe('getDeleted reconciliation', () => {
+  it('captures, once, a delete that left the recycle bin before any poll saw it', async () => {
+    // getDeleted works in whole minutes behind the poll: the sandbox's clock is moved by hand.
+    const clock = new ManualClock(Date.now());
+    await sandbox.close();
+    sandbox = await startSandbox({ clock });
+    const collector = await start({ SF_CDC_ENABLED: 'false', SF_DELETED_CHECK_INTERVAL_MS: '50' });
+    const ui = await otherClient(sandbox);
+    const create = async (name: string): Promise<string> => {
+      const r = await ui.sobject('Account').create({ Name: name });
+      if (!r.success) throw new Error('create failed');
+      await waitForChange(collector, r.id, 'created');
+      return r.id;
+    };
+    const purged = await create('Purged');
+    const deletedAt = clock.now();
+    // A hard delete: queryAll never returns the record again, so no poll can see the delete.
+    await control(sandbox, 'POST', '/purge', { ids: [purged] });
+    clock.advance(3 * 60_000);
+    // A later change moves the poll, and getDeleted behind it, past the minute of the delete.
+    await create('Later');
+
+    const deleted = await waitForChange(collector, purged, 'deleted');
+    expect(deleted.payload).toMatchObject({
+      capturedBy: 'poll',
+      changedAt: new Date(deletedAt).toISOString(),
+      fields: {},
+    });
+    // Once, however often getDeleted runs again over later windows.
+    clock.advance(3 * 60_000);
+    await create('Even later');
+    const cycles = await waitForPolls(connector as ConnectorUnderTest);
+    await waitForPolls(connector as ConnectorUnderTest, cycles + 2);
+    expect(eventsOf(collector, purged).map((e) => e.payload.changeType)).toEqual([
+      'created',
+      'deleted',
+    ]);
   });
 });
 

@@ -24,11 +24,15 @@ import { Connection } from 'jsforce';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import {
   createSalesforceSandbox,
+  ManualClock,
   type SalesforceSandbox,
 } from '../../salesforce-sandbox/src/index.js';
 import { loadConfig } from '../src/config.js';
 import { SfConnector } from '../src/connector.js';
 import { startSfConnector } from '../src/main.js';
+
+/** For a sandbox whose time a test moves by hand (`startSandbox({ clock })`). */
+export { ManualClock };
 
 export const SANDBOX_CLIENT = { id: 'sandbox-client-id', secret: 'sandbox-client-secret' };
 

@@ -4,6 +4,7 @@ import type { SalesforceChangeType, SalesforceObject } from '@crm-sync/domain';
 import type { OutboundMessage } from '@crm-sync/kafka';
 import type { Logger } from '@crm-sync/runtime';
 import type { ConnectionSettings } from '../config.js';
+import type { DeletedRecord } from '../salesforce/salesforce-api.port.js';
 import type { SalesforceClient } from '../salesforce/salesforce-client.js';
 import type { SfConnectorTopics } from '../topics.js';
 import type { CaptureLedger } from './capture-ledger.js';
@@ -185,7 +186,7 @@ export class Poller {
 
   /** getDeleted over the window polling has passed: deletes polling never saw (purged records). */
   private async checkDeleted(object: SalesforceObject, signal: AbortSignal): Promise<number> {
-    const { client, ledger, settings, topics, clock } = this.o;
+    const { client, ledger, settings, clock } = this.o;
     const plan = deletedCheck(ledger.cursor(object), settings.poll.overlapMs, clock.now());
     if (plan.kind === 'none') return 0;
     if (plan.kind === 'start') {
@@ -197,6 +198,19 @@ export class Poller {
       priority: 'backfill',
       signal,
     });
+    // In a ledger turn, as a poll page is: a delete CDC is publishing now is a tombstone by the
+    // time the missed ones are picked, so it is not published twice.
+    await ledger.publication(() => this.publishMissedDeletes(object, deleted));
+    ledger.updateCursor(object, (c) => ({ ...c, deletedCheckedUntil: window.end }));
+    return 1;
+  }
+
+  /** Publishes a delete for each of getDeleted's records that no one published (within a ledger turn). */
+  private async publishMissedDeletes(
+    object: SalesforceObject,
+    deleted: readonly DeletedRecord[],
+  ): Promise<void> {
+    const { ledger, settings, topics } = this.o;
     const missed = missedDeletes(deleted, ledger.tombstones);
     const messages = missed.map((d) =>
       changeMessage(
@@ -226,7 +240,5 @@ export class Poller {
         missed.map((d) => ({ id: d.id, changeType: 'deleted', at: d.deletedAt })),
       ),
     );
-    ledger.updateCursor(object, (c) => ({ ...c, deletedCheckedUntil: window.end }));
-    return 1;
   }
 }
