@@ -18,6 +18,8 @@ export interface SandboxOptions {
     readonly searchPerSecond?: number | null;
   };
   readonly webhooks?: { readonly batchWindowMs?: number; readonly retryBaseMs?: number };
+  /** The sandbox's time (token expiry, rate windows); a test may move it by hand. */
+  readonly clock?: { now(): number };
 }
 
 interface StoredObject {
