@@ -33,6 +33,10 @@ interface SandboxInstance {
     listen(options: { port: number; host: string }): Promise<string>;
     addHook(name: 'onRequest', hook: (request: object) => Promise<void>): void;
     addHook(
+      name: 'preHandler',
+      hook: (request: { url: string; method: string }) => Promise<void>,
+    ): void;
+    addHook(
       name: 'onResponse',
       hook: (
         request: { url: string; method: string },
@@ -68,6 +72,11 @@ export interface RunningSandbox {
     readonly url: string;
     readonly status: number;
   }[];
+  /**
+   * Called for every CRM API request once its body is read (and any latency waited), just
+   * before the sandbox carries it out: a test can act at the exact moment a write happens.
+   */
+  beforeHandler: ((request: { url: string; method: string }) => void) | undefined;
   control(path: string, body?: unknown, method?: string): Promise<unknown>;
   close(): Promise<void>;
 }
@@ -98,13 +107,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     }
     return Promise.resolve();
   });
+  instance.app.addHook('preHandler', (request) => {
+    if (!request.url.startsWith('/__control')) running.beforeHandler?.(request);
+    return Promise.resolve();
+  });
   await instance.app.listen({ port: 0, host: '127.0.0.1' });
   const address = instance.app.server.address() as AddressInfo;
   const url = `http://127.0.0.1:${address.port}`;
-  return {
+  const running: RunningSandbox = {
     url,
     instance,
     requests,
+    beforeHandler: undefined,
     async control(p, body, method = 'POST') {
       const res = await fetch(`${url}/__control${p}`, {
         method,
@@ -117,6 +131,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     },
     close: () => instance.close(),
   };
+  return running;
 }
 
 /** The most requests that arrived within any rolling window of `windowMs`. */
