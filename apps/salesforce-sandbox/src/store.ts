@@ -465,14 +465,20 @@ export class Store {
 
   private readonly cascadeOf = new Map<string, string>();
 
-  undelete(txn: Txn, _ctx: WriteContext, id: string): Rec {
+  /** A record of any type by Id, deleted or not (the type from the key prefix), or Salesforce's error. */
+  private anyRecord(id: string): { nid: string; type: SObjectType; t: Table; rec: Rec } {
     const nid = normalizeId(id);
     const type = nid ? typeForIdPrefix(nid) : undefined;
     if (!nid || !type)
       throw new SfError(400, 'MALFORMED_ID', `id value of incorrect type: ${id}`, ['Id']);
     const t = this.tables[type];
-    const prev = t.byId.get(nid);
-    if (!prev) throw notFound();
+    const rec = t.byId.get(nid);
+    if (!rec) throw notFound();
+    return { nid, type, t, rec };
+  }
+
+  undelete(txn: Txn, _ctx: WriteContext, id: string): Rec {
+    const { nid, type, t, rec: prev } = this.anyRecord(id);
     if (prev['IsDeleted'] !== true)
       throw new SfError(400, 'UNDELETE_FAILED', 'Entity is not in the recycle bin', []);
     const now = sfDateTime(this.clock.now());
@@ -509,13 +515,8 @@ export class Store {
    * outlives the recycle bin. So polling never sees the delete, and only getDeleted can.
    */
   purge(txn: Txn, ctx: WriteContext, id: string): void {
-    const nid = normalizeId(id);
-    const type = nid ? typeForIdPrefix(nid) : undefined;
-    if (!nid || !type)
-      throw new SfError(400, 'MALFORMED_ID', `id value of incorrect type: ${id}`, ['Id']);
-    const t = this.tables[type];
-    if (!t.byId.has(nid)) throw notFound();
-    if (t.byId.get(nid)?.['IsDeleted'] !== true) this.delete(txn, ctx, type, nid);
+    const { nid, type, t, rec } = this.anyRecord(id);
+    if (rec['IsDeleted'] !== true) this.delete(txn, ctx, type, nid);
     const deleted = t.byId.get(nid);
     if (deleted === undefined) return;
     // Deleted records are in no index: dropping the record is all there is to it.
