@@ -219,4 +219,20 @@ describe('change data capture', () => {
     expect(republished).toEqual([]);
     expect(events.filter((e) => e.payload.capturedBy === 'cdc').length).toBeGreaterThanOrEqual(3);
   });
+
+  it('stops even when Salesforce is gone and never answers the disconnect', async () => {
+    const collector = await start({ SF_CDC_ENABLED: 'true' });
+    const ui = await otherClient(sandbox, 'ui');
+    const created = await ui.sobject('Account').create({ Name: 'Last words' });
+    if (!created.success) throw new Error('create failed');
+    await waitFor(
+      () => eventsOf(collector, created.id).find((e) => e.payload.capturedBy === 'cdc'),
+      { description: 'CDC carrying changes' },
+    );
+    await sandbox.close();
+    // Unbounded, the CometD disconnect waited forever for a server that is gone.
+    const running = connector;
+    connector = undefined;
+    await expect(running?.stop()).resolves.toBeUndefined();
+  });
 });

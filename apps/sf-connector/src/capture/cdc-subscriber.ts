@@ -10,12 +10,23 @@ interface FayeClient {
   subscribe(channel: string, listener: (message: unknown) => void): PromiseLike<unknown>;
   disconnect(): PromiseLike<unknown> | undefined;
   on(event: 'transport:up' | 'transport:down', listener: () => void): void;
+  /**
+   * Faye's own, not public: closing its transport is the only way to drop a client whose server
+   * is gone (it would send the disconnect again every few seconds, forever).
+   */
+  readonly _dispatcher?: { close(): void };
 }
 
 /** Every change event of the org's selected entities in one stream. */
 export const CDC_CHANNEL = '/data/ChangeEvents';
 
 const RETRY_MS = [1_000, 5_000, 30_000, 120_000, 300_000];
+
+/**
+ * The longest wait for the server to confirm a disconnect. A server that is gone never does:
+ * unbounded, a stop (or a new subscription) would wait for it forever.
+ */
+export const DISCONNECT_TIMEOUT_MS = 2_000;
 
 export interface CdcSubscriberOptions {
   readonly connectionId: string;
@@ -143,10 +154,23 @@ export class CdcSubscriber {
     this.client = undefined;
     this.subscribed = false;
     if (!client) return;
-    try {
-      await client.disconnect();
-    } catch {
-      // already gone: nothing to close
+    const timeout = new AbortController();
+    const answered = Promise.resolve(client.disconnect()).then(
+      () => true,
+      () => true, // already gone: nothing to close
+    );
+    const waited = this.o.clock.sleep(DISCONNECT_TIMEOUT_MS, timeout.signal).then(
+      () => false,
+      () => true,
+    );
+    const confirmed = await Promise.race([answered, waited]);
+    timeout.abort();
+    if (!confirmed) {
+      client._dispatcher?.close();
+      this.o.logger.warn('cdc disconnect unanswered; the client is dropped', {
+        connectionId: this.o.connectionId,
+        waitedMs: DISCONNECT_TIMEOUT_MS,
+      });
     }
   }
 }
