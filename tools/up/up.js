@@ -36,6 +36,8 @@ async function stopAll(code) {
 }
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
+// The processes run in their own process groups: a closed terminal stops them through us.
+process.on('SIGHUP', () => void stopAll(0));
 
 async function main() {
   infra('start');

@@ -228,6 +228,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
             PORT: String(ports[name]),
           },
           stdio: ['ignore', 'pipe', 'pipe'],
+          // Its own process group: a terminal's Ctrl-C reaches the launcher alone, which stops
+          // the services before the sandboxes they call. Signalled all at once, the sandboxes
+          // went first and sf-connector's commands in flight waited out their 15 s grace.
+          detached: true,
         },
       );
       child.stdout.pipe(out);
