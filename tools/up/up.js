@@ -64,6 +64,14 @@ async function main() {
       'hs-connector': { HUBSPOT_POLL_INTERVAL_MS: String(5 * 60 * 1000) },
     },
   });
+  // A process that ends on its own leaves a system that no longer syncs: say which, and stop.
+  void system.exited.then(({ name, code, signal }) => {
+    if (stopping) return;
+    log(
+      `${name} exited (${signal ?? `code ${code}`}); see ${path.relative(root, system.logs[name])}`,
+    );
+    void stopAll(1);
+  });
   const api = system.urls['settings-api'];
   process.stdout.write('\ncrm-sync is running (Ctrl-C stops everything):\n');
   for (const [name, url] of Object.entries(system.urls)) {

@@ -64,10 +64,22 @@ export interface RunningSystem {
   /** PIDs, for memory figures. */
   readonly pids: Readonly<Record<SystemProcess, number>>;
   /**
+   * Settles when a process ends that `stop` did not end (a crash, or a signal from elsewhere):
+   * which one, and how. Never settles for a system that is only ever stopped.
+   */
+  readonly exited: Promise<SystemExit>;
+  /**
    * Stops the processes in reverse start order (SIGTERM, then SIGKILL after `graceMs`); an
    * isolated system then deletes its topics, and the database it named itself.
    */
   stop(graceMs?: number): Promise<void>;
+}
+
+/** A process of the system that ended on its own: its exit code, or the signal that ended it. */
+export interface SystemExit {
+  readonly name: SystemProcess;
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
 }
 
 /**
@@ -197,7 +209,13 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   mkdirSync(options.logDir, { recursive: true });
   const started: { name: SystemProcess; child: ChildProcess }[] = [];
   const logs = {} as Record<SystemProcess, string>;
+  let stopping = false;
+  let reportExit: (exit: SystemExit) => void = () => undefined;
+  const exited = new Promise<SystemExit>((resolve) => {
+    reportExit = resolve;
+  });
   const stopProcesses = async (graceMs = 15_000) => {
+    stopping = true;
     for (const { child } of [...started].reverse()) {
       if (child.exitCode !== null || child.signalCode !== null) continue;
       const exited = new Promise<void>((resolve) => {
@@ -236,6 +254,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       );
       child.stdout.pipe(out);
       child.stderr.pipe(out);
+      child.once('exit', (code, signal) => {
+        if (!stopping) reportExit({ name, code, signal });
+      });
       started.push({ name, child });
     }
     await Promise.all(
@@ -284,6 +305,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     topicPrefix: prefix,
     mongoDb,
     pids,
+    exited,
     stop,
   };
 }
