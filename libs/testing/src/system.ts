@@ -218,14 +218,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     stopping = true;
     for (const { child } of [...started].reverse()) {
       if (child.exitCode !== null || child.signalCode !== null) continue;
-      const exited = new Promise<void>((resolve) => {
+      const gone = new Promise<void>((resolve) => {
         child.once('exit', () => {
           resolve();
         });
       });
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
+      await gone;
       clearTimeout(timer);
     }
   };
