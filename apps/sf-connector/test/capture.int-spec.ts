@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { ChangeEvent, type SalesforceChangeEvent } from '@crm-sync/domain';
 import { waitFor, type Collector } from '@crm-sync/testing';
+import type { Connection } from 'jsforce';
 import {
   changes,
   connectorEnv,
@@ -61,6 +62,25 @@ async function waitForChange(
   });
 }
 
+/** Creates an account through a person's API client; returns its Id. */
+async function createAccount(ui: Connection, fields: Record<string, unknown>): Promise<string> {
+  const r = await ui.sobject('Account').create(fields);
+  if (!r.success) throw new Error('create failed');
+  return r.id;
+}
+
+/** The first change of a record that `by` captured, once it is on the topic. */
+function waitForCapture(
+  c: Collector,
+  recordId: string,
+  by: SalesforceChangeEvent['payload']['capturedBy'],
+  description: string,
+): Promise<SalesforceChangeEvent> {
+  return waitFor(() => eventsOf(c, recordId).find((e) => e.payload.capturedBy === by), {
+    description,
+  });
+}
+
 describe('polling', () => {
   it('captures 5,000 accounts that share one SystemModstamp, each exactly once', async () => {
     const collector = await start({ SF_CDC_ENABLED: 'false' });
@@ -99,9 +119,7 @@ describe('polling', () => {
     const ui = await otherClient(sandbox);
     const ids: string[] = [];
     for (const name of ['Acme', 'Globex', 'Initech']) {
-      const r = await ui.sobject('Account').create({ Name: name });
-      if (!r.success) throw new Error('create failed');
-      ids.push(r.id);
+      ids.push(await createAccount(ui, { Name: name }));
     }
     const [a, b, c] = ids as [string, string, string];
     const contact = await ui.sobject('Contact').create({ LastName: 'Private' });
@@ -143,10 +161,9 @@ describe('getDeleted reconciliation', () => {
     const collector = await start({ SF_CDC_ENABLED: 'false', SF_DELETED_CHECK_INTERVAL_MS: '50' });
     const ui = await otherClient(sandbox);
     const create = async (name: string): Promise<string> => {
-      const r = await ui.sobject('Account').create({ Name: name });
-      if (!r.success) throw new Error('create failed');
-      await waitForChange(collector, r.id, 'created');
-      return r.id;
+      const id = await createAccount(ui, { Name: name });
+      await waitForChange(collector, id, 'created');
+      return id;
     };
     const purged = await create('Purged');
     const deletedAt = clock.now();
@@ -180,15 +197,9 @@ describe('change data capture', () => {
     const ui = await otherClient(sandbox, 'ui');
     // Until the poll has read past the moment CDC started, it publishes what CDC did too (a
     // change from before the stream could hide behind a later CDC event): warm up past that.
-    const warmup = await ui.sobject('Account').create({ Name: 'Warm-up' });
-    if (!warmup.success) throw new Error('create failed');
-    await waitFor(
-      () => eventsOf(collector, warmup.id).find((e) => e.payload.capturedBy === 'poll'),
-      { description: 'the poll past the start of CDC' },
-    );
-    const created = await ui.sobject('Account').create({ Name: 'Hooli', Website: 'hooli.com' });
-    if (!created.success) throw new Error('create failed');
-    const id = created.id;
+    const warmup = await createAccount(ui, { Name: 'Warm-up' });
+    await waitForCapture(collector, warmup, 'poll', 'the poll past the start of CDC');
+    const id = await createAccount(ui, { Name: 'Hooli', Website: 'hooli.com' });
     await waitForChange(collector, id, 'created');
     await ui.sobject('Account').update({ Id: id, Name: 'Hooli XYZ', Phone: null });
     const updated = await waitForChange(collector, id, 'updated');
@@ -223,12 +234,8 @@ describe('change data capture', () => {
   it('stops even when Salesforce is gone and never answers the disconnect', async () => {
     const collector = await start({ SF_CDC_ENABLED: 'true' });
     const ui = await otherClient(sandbox, 'ui');
-    const created = await ui.sobject('Account').create({ Name: 'Last words' });
-    if (!created.success) throw new Error('create failed');
-    await waitFor(
-      () => eventsOf(collector, created.id).find((e) => e.payload.capturedBy === 'cdc'),
-      { description: 'CDC carrying changes' },
-    );
+    const created = await createAccount(ui, { Name: 'Last words' });
+    await waitForCapture(collector, created, 'cdc', 'CDC carrying changes');
     await sandbox.close();
     // Unbounded, the CometD disconnect waited forever for a server that is gone.
     const running = connector;
