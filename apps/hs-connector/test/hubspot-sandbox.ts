@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
  */
 export interface SandboxOptions {
   readonly appId?: number;
+  readonly clientId?: string;
   readonly clientSecret?: string;
   /** The Webhooks v3 app API's `hapikey` (default `sandbox-developer-key`). */
   readonly developerApiKey?: string;
@@ -58,6 +59,7 @@ interface SandboxModule {
 
 export const SANDBOX_TOKEN = 'sandbox-token';
 export const SANDBOX_APP_ID = 1_160_452;
+export const SANDBOX_CLIENT_ID = 'sandbox-client-id';
 export const SANDBOX_SECRET = 'sandbox-client-secret';
 export const SANDBOX_DEVELOPER_KEY = 'sandbox-developer-key';
 
@@ -86,6 +88,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const module = (await import(entry)) as SandboxModule;
   const instance = module.createHubSpotSandbox({
     appId: SANDBOX_APP_ID,
+    clientId: SANDBOX_CLIENT_ID,
     clientSecret: SANDBOX_SECRET,
     tokens: [{ token: SANDBOX_TOKEN, appId: SANDBOX_APP_ID }],
     ...options,

@@ -11,11 +11,15 @@ import { startHsConnector } from '../src/main.js';
 import { accountIdOf, upsert } from './command-fixtures.js';
 import { Cleanup } from './cleanup.js';
 import { connectorEnv } from './env.js';
-import { SANDBOX_SECRET, startSandbox, type RunningSandbox } from './hubspot-sandbox.js';
+import {
+  SANDBOX_CLIENT_ID,
+  SANDBOX_SECRET,
+  startSandbox,
+  type RunningSandbox,
+} from './hubspot-sandbox.js';
 import { produceCommands } from './kafka-io.js';
 
 const CONNECTION = 'conn-oauth';
-const CLIENT_ID = 'sandbox-client-id';
 const TOKEN_PATH = '/oauth/v1/token';
 let now = Date.now();
 let sandbox: RunningSandbox;
@@ -30,7 +34,7 @@ async function installApp(): Promise<string> {
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
       grant_type: 'authorization_code',
-      client_id: CLIENT_ID,
+      client_id: SANDBOX_CLIENT_ID,
       client_secret: SANDBOX_SECRET,
       redirect_uri: 'http://localhost/oauth-callback',
       code: 'installed',
@@ -62,7 +66,7 @@ beforeAll(async () => {
   const refreshToken = await installApp();
   const env = connectorEnv(sandbox.url, {
     CONNECTION_ID: CONNECTION,
-    HUBSPOT_CLIENT_ID: CLIENT_ID,
+    HUBSPOT_CLIENT_ID: SANDBOX_CLIENT_ID,
     HUBSPOT_REFRESH_TOKEN: refreshToken,
   });
   delete env['HUBSPOT_ACCESS_TOKEN'];

@@ -232,10 +232,10 @@ export class SfConnector {
   }
 }
 
-/** The jobs' look-ahead on the engine's lag on `changeTopic`; none when switched off. */
+/** The jobs' look-ahead on the engine's lag on `changeTopic` (at `maxAhead` 0 it never waits). */
 function jobLookAhead(o: SfConnectorOptions, changeTopic: string): LookAhead | undefined {
   const { jobLookAhead: settings, admin, clock, logger } = o;
-  if (settings === undefined || settings.maxAhead === 0) return undefined;
+  if (settings === undefined) return undefined;
   return new LookAhead({
     backlog: new KafkaEngineBacklog(admin, settings.engineGroup, changeTopic),
     settings: {

@@ -232,17 +232,14 @@ describe('look-ahead', () => {
         // The import runs until the engine is MAX_AHEAD behind, then waits for it.
         const seen = await waitFor(
           async () => {
-            const [behind, p] = await Promise.all([
-              groupLag(admin, groupId, topic),
-              progress(jobId),
-            ]);
+            const [lag, p] = await Promise.all([groupLag(admin, groupId, topic), progress(jobId)]);
+            const behind = lag ?? 0;
             if (p === undefined) return undefined;
-            if (p.state === 'completed') return { behind: behind ?? 0, p };
+            if (p.state === 'completed') return { behind, p };
             // Held: the engine is MAX_AHEAD behind, and the job's progress, written just after
             // each batch is published, counts every change published since the last catch-up.
             const counted = p.done - (held.at(-1)?.done ?? 0);
-            const isHeld = (behind ?? 0) >= MAX_AHEAD && counted >= (behind ?? 0);
-            return isHeld ? { behind: behind ?? 0, p } : undefined;
+            return behind >= MAX_AHEAD && counted >= behind ? { behind, p } : undefined;
           },
           { description: 'the import ahead of the engine, or done', timeoutMs: 60_000 },
         );

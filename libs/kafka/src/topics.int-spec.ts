@@ -57,12 +57,14 @@ describe('groupLag', () => {
     await ensureTopics(admin, [{ topic, partitions: 2 }]);
     const producer = testKafka('topics-test').producer();
     await producer.connect();
-    const value = (i: number) => ({ value: String(i) });
     await producer.send({
       topic,
-      messages: [0, 1, 2, 3, 4].map((i) => ({ ...value(i), partition: 0 })),
+      messages: [0, 1, 2, 3, 4].map((i) => ({ value: String(i), partition: 0 })),
     });
-    await producer.send({ topic, messages: [5, 6, 7].map((i) => ({ ...value(i), partition: 1 })) });
+    await producer.send({
+      topic,
+      messages: [5, 6, 7].map((i) => ({ value: String(i), partition: 1 })),
+    });
     await producer.disconnect();
 
     // A group that never committed on the topic has no lag to speak of.

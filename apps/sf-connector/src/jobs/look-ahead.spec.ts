@@ -40,6 +40,13 @@ function track(p: Promise<void>) {
   return state;
 }
 
+/** Asks for room and lets the clock run what is due now: the state says whether it was held. */
+async function askRoom(lookAhead: LookAhead, clock: ManualClock, signal: AbortSignal) {
+  const room = track(lookAhead.room(JOB, signal));
+  await clock.advance(0);
+  return room;
+}
+
 describe('LookAhead', () => {
   it('lets pages go while the engine is less than maxAhead behind, reading its backlog at most every checkMs', async () => {
     const { clock, backlog, lookAhead } = setup();
@@ -63,8 +70,7 @@ describe('LookAhead', () => {
     await lookAhead.room(JOB, signal);
     // Between reads, the pages published count on top of the last reading: 600 + 400.
     lookAhead.published(400);
-    const room = track(lookAhead.room(JOB, signal));
-    await clock.advance(0);
+    const room = await askRoom(lookAhead, clock, signal);
     expect(room.done).toBe(false);
 
     backlog.value = 1_000;
@@ -107,8 +113,7 @@ describe('LookAhead', () => {
     await passesAt(500);
     backlog.value = 1_200;
     await clock.advance(250);
-    const again = track(lookAhead.room(JOB, signal));
-    await clock.advance(0);
+    const again = await askRoom(lookAhead, clock, signal);
     expect(again.done).toBe(false);
     backlog.value = 0;
     await clock.advance(250);
@@ -141,8 +146,7 @@ describe('LookAhead', () => {
     const { clock, backlog, lookAhead } = setup();
     backlog.value = 5_000;
     const abort = new AbortController();
-    const room = track(lookAhead.room(JOB, abort.signal));
-    await clock.advance(0);
+    const room = await askRoom(lookAhead, clock, abort.signal);
     abort.abort(new Error('import paused: connection released'));
     await clock.advance(0);
     expect(room.done).toBe(false);
